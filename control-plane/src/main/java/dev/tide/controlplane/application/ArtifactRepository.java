@@ -1,0 +1,5 @@
+package dev.tide.controlplane.application;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+public interface ArtifactRepository extends JpaRepository<Artifact, String> {}

@@ -1,0 +1,75 @@
+package dev.tide.controlplane.application;
+
+import dev.tide.controlplane.audit.AuditService;
+import dev.tide.controlplane.system.InvalidInputException;
+import dev.tide.controlplane.system.NotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Map;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Uploads and reads artifacts. The bytes are streamed to the store before any transaction opens. */
+@Service
+public class ArtifactService {
+    private final ArtifactStore store;
+    private final ArtifactRepository artifacts;
+    private final ArtifactProperties properties;
+    private final AuditService audit;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+
+    ArtifactService(
+            ArtifactStore store,
+            ArtifactRepository artifacts,
+            ArtifactProperties properties,
+            AuditService audit,
+            TransactionTemplate tx,
+            Clock clock) {
+        this.store = store;
+        this.artifacts = artifacts;
+        this.properties = properties;
+        this.audit = audit;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /** Stores the bytes and records the artifact; uploading the same bytes again is a no-op. */
+    public Artifact upload(InputStream in, String mediaType) throws IOException {
+        if (mediaType == null || mediaType.isBlank() || mediaType.length() > 127) {
+            throw InvalidInputException.field("Content-Type", "must name the artifact's media type");
+        }
+        ArtifactStore.Stored stored;
+        try {
+            stored = store.store(in, properties.maxSize().toBytes());
+        } catch (ArtifactStore.TooLargeException e) {
+            throw InvalidInputException.field("body", e.getMessage());
+        }
+        if (stored.size() == 0) {
+            throw InvalidInputException.field("body", "is empty; an artifact needs at least one byte");
+        }
+        return tx.execute(status -> artifacts.findById(stored.sha256()).orElseGet(() -> {
+            Artifact a = artifacts.save(new Artifact(
+                    stored.sha256(), stored.size(), mediaType, AuditService.currentActor(), clock.instant()));
+            audit.record(
+                    "artifact.upload",
+                    "artifact/" + a.getSha256(),
+                    Map.of("size", a.getSize(), "mediaType", mediaType));
+            return a;
+        }));
+    }
+
+    public Artifact get(String sha256) {
+        return artifacts.findById(sha256).orElseThrow(() -> new NotFoundException("artifact", sha256));
+    }
+
+    /** The artifact's bytes from {@code offset} on. */
+    public InputStream open(String sha256, long offset) throws IOException {
+        Artifact artifact = get(sha256);
+        if (offset < 0 || offset > artifact.getSize()) {
+            throw InvalidInputException.field("offset", "must be between 0 and " + artifact.getSize());
+        }
+        return store.open(sha256, offset);
+    }
+}

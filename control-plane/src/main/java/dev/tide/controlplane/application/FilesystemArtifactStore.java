@@ -1,0 +1,102 @@
+package dev.tide.controlplane.application;
+
+import dev.tide.controlplane.system.TideProperties;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps artifacts as files {@code <dir>/sha256/ab/abcdef...}. Uploads go to a temporary file in
+ * the same filesystem and are moved into place atomically once their digest is known, so a
+ * reader never sees a partial artifact.
+ */
+@Component
+class FilesystemArtifactStore implements ArtifactStore {
+    private static final int BUFFER = 64 * 1024;
+    private final Path root;
+
+    FilesystemArtifactStore(ArtifactProperties properties, TideProperties tide) throws IOException {
+        this.root =
+                (properties.dir() != null ? properties.dir() : tide.dataDir().resolve("artifacts")).toAbsolutePath();
+        Files.createDirectories(root.resolve("tmp"));
+        Files.createDirectories(root.resolve("sha256"));
+    }
+
+    @Override
+    public Stored store(InputStream in, long maxSize) throws IOException {
+        Path tmp = Files.createTempFile(root.resolve("tmp"), "upload-", ".part");
+        try {
+            MessageDigest digest = sha256();
+            long size = 0;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), digest)) {
+                byte[] buffer = new byte[BUFFER];
+                int n;
+                while ((n = in.read(buffer)) != -1) {
+                    size += n;
+                    if (size > maxSize) {
+                        throw new TooLargeException(maxSize);
+                    }
+                    out.write(buffer, 0, n);
+                }
+            }
+            String sha = HexFormat.of().formatHex(digest.digest());
+            Path target = path(sha);
+            Files.createDirectories(target.getParent());
+            if (!Files.exists(target)) {
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                    // Another upload of the same bytes won the race; its copy is identical.
+                }
+            }
+            return new Stored(sha, size);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public InputStream open(String sha256, long offset) throws IOException {
+        try {
+            FileChannel channel = FileChannel.open(path(sha256), StandardOpenOption.READ);
+            channel.position(offset);
+            return Channels.newInputStream(channel);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException("artifact " + sha256 + " is not in the store");
+        }
+    }
+
+    @Override
+    public boolean exists(String sha256) {
+        return Files.exists(path(sha256));
+    }
+
+    private Path path(String sha256) {
+        if (!sha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not a sha256: " + sha256);
+        }
+        return root.resolve("sha256").resolve(sha256.substring(0, 2)).resolve(sha256);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.tide.controlplane.application;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/applications/{name}/releases}: immutable releases of an application. */
+@RestController
+@RequestMapping("/api/v1/applications/{application}/releases")
+class ReleaseController {
+    private final ReleaseService releases;
+
+    ReleaseController(ReleaseService releases) {
+        this.releases = releases;
+    }
+
+    record ReleaseView(
+            UUID id,
+            String application,
+            String version,
+            String artifactSha256,
+            List<String> start,
+            Map<String, String> env,
+            Map<String, String> configFiles,
+            HealthCheckSpec healthCheck,
+            boolean signed,
+            String createdBy,
+            Instant createdAt) {
+        static ReleaseView of(Release r) {
+            return new ReleaseView(
+                    r.getId(),
+                    r.getApplication(),
+                    r.getVersion(),
+                    r.getArtifactSha256(),
+                    r.getStart(),
+                    r.getEnv(),
+                    r.getConfigFiles(),
+                    r.getHealthCheck(),
+                    r.getSignature() != null,
+                    r.getCreatedBy(),
+                    r.getCreatedAt());
+        }
+    }
+
+    @GetMapping
+    List<ReleaseView> list(@PathVariable String application) {
+        return releases.list(application).stream().map(ReleaseView::of).toList();
+    }
+
+    @GetMapping("/{version}")
+    ReleaseView get(@PathVariable String application, @PathVariable String version) {
+        return ReleaseView.of(releases.get(application, version));
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    ReleaseView create(@PathVariable String application, @RequestBody ReleaseSpec body) {
+        return ReleaseView.of(releases.create(application, body));
+    }
+}

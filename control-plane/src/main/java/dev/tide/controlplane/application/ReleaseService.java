@@ -1,0 +1,72 @@
+package dev.tide.controlplane.application;
+
+import dev.tide.controlplane.audit.AuditService;
+import dev.tide.controlplane.system.ConflictException;
+import dev.tide.controlplane.system.InvalidInputException;
+import dev.tide.controlplane.system.NotFoundException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Creates immutable releases and finds them. */
+@Service
+public class ReleaseService {
+    private final ReleaseRepository releases;
+    private final ApplicationService applications;
+    private final ArtifactRepository artifacts;
+    private final AuditService audit;
+    private final Clock clock;
+
+    ReleaseService(
+            ReleaseRepository releases,
+            ApplicationService applications,
+            ArtifactRepository artifacts,
+            AuditService audit,
+            Clock clock) {
+        this.releases = releases;
+        this.applications = applications;
+        this.artifacts = artifacts;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    @Transactional
+    public Release create(String application, ReleaseSpec spec) {
+        applications.get(application);
+        spec.validate();
+        if (!artifacts.existsById(spec.artifactSha256())) {
+            throw InvalidInputException.unknownReference(
+                    "artifactSha256", "no artifact with this sha256 was uploaded; POST it to /api/v1/artifacts first");
+        }
+        if (releases.existsByApplicationAndVersion(application, spec.version())) {
+            throw new ConflictException(
+                    "release " + application + "@" + spec.version() + " already exists; releases are immutable");
+        }
+        Release release = releases.save(new Release(application, spec, AuditService.currentActor(), clock.instant()));
+        audit.record(
+                "release.create",
+                "application/" + application,
+                Map.of("version", spec.version(), "artifactSha256", spec.artifactSha256()));
+        return release;
+    }
+
+    @Transactional(readOnly = true)
+    public List<Release> list(String application) {
+        applications.get(application);
+        return releases.findAllByApplicationOrderByCreatedAtDesc(application);
+    }
+
+    @Transactional(readOnly = true)
+    public Release get(String application, String version) {
+        return releases.findByApplicationAndVersion(application, version)
+                .orElseThrow(() -> new NotFoundException("release", application + "@" + version));
+    }
+
+    @Transactional(readOnly = true)
+    public Release get(UUID id) {
+        return releases.findById(id).orElseThrow(() -> new NotFoundException("release", id));
+    }
+}

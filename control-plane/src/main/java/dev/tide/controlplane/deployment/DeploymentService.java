@@ -1,0 +1,236 @@
+package dev.tide.controlplane.deployment;
+
+import dev.tide.controlplane.application.ApplicationService;
+import dev.tide.controlplane.application.Release;
+import dev.tide.controlplane.application.ReleaseRepository;
+import dev.tide.controlplane.audit.AuditService;
+import dev.tide.controlplane.environment.EnvironmentService;
+import dev.tide.controlplane.node.Node;
+import dev.tide.controlplane.node.NodeDesired;
+import dev.tide.controlplane.node.NodeDesiredRepository;
+import dev.tide.controlplane.node.NodeRepository;
+import dev.tide.controlplane.system.ConflictException;
+import dev.tide.controlplane.system.InvalidInputException;
+import dev.tide.controlplane.system.InvalidInputException.FieldError;
+import dev.tide.controlplane.system.Names;
+import dev.tide.controlplane.system.NotFoundException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Creates deployments (plan: releases in dependency order, targets in waves) and reads them. */
+@Service
+public class DeploymentService {
+    static final Set<DeploymentState> ACTIVE = EnumSet.of(
+            DeploymentState.PENDING, DeploymentState.RUNNING, DeploymentState.PAUSED, DeploymentState.ROLLING_BACK);
+
+    private final DeploymentRepository deployments;
+    private final DeploymentReleaseRepository deploymentReleases;
+    private final DeploymentTargetRepository targets;
+    private final EnvironmentService environments;
+    private final ApplicationService applications;
+    private final ReleaseRepository releases;
+    private final NodeRepository nodes;
+    private final NodeDesiredRepository desired;
+    private final AuditService audit;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
+
+    DeploymentService(
+            DeploymentRepository deployments,
+            DeploymentReleaseRepository deploymentReleases,
+            DeploymentTargetRepository targets,
+            EnvironmentService environments,
+            ApplicationService applications,
+            ReleaseRepository releases,
+            NodeRepository nodes,
+            NodeDesiredRepository desired,
+            AuditService audit,
+            ApplicationEventPublisher events,
+            Clock clock) {
+        this.deployments = deployments;
+        this.deploymentReleases = deploymentReleases;
+        this.targets = targets;
+        this.environments = environments;
+        this.applications = applications;
+        this.releases = releases;
+        this.nodes = nodes;
+        this.desired = desired;
+        this.audit = audit;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** A deployment with its releases (in dependency order) and targets. */
+    public record DeploymentDetail(
+            Deployment deployment, List<DeploymentRelease> releases, List<DeploymentTarget> targets) {}
+
+    @Transactional
+    public Deployment create(DeploymentRequest request) {
+        if (request.environment() == null || request.environment().isBlank()) {
+            throw InvalidInputException.field("environment", "is required");
+        }
+        if (!Names.isName(request.environment())) {
+            throw InvalidInputException.field("environment", Names.NAME_RULE);
+        }
+        Strategy strategy = Strategy.normalize(request.strategy());
+        Map<String, String> selector = validateSelector(request.selector());
+        try {
+            environments.get(request.environment());
+        } catch (NotFoundException e) {
+            throw InvalidInputException.unknownReference("environment", e.getMessage());
+        }
+        Map<String, Release> byApp = resolveReleases(request.releases());
+        List<String> order = applications.graph().order(byApp.keySet());
+
+        List<Node> selected = nodes.findAllByEnvironmentOrderByNameAsc(request.environment()).stream()
+                .filter(n -> n.matches(selector))
+                .toList();
+        if (selected.isEmpty()) {
+            throw InvalidInputException.unknownReference(
+                    selector.isEmpty() ? "environment" : "selector.labels",
+                    "matches no node in environment '" + request.environment() + "'; enroll agents first");
+        }
+        refuseOverlap(selected, byApp.keySet());
+
+        Instant now = clock.instant();
+        Deployment deployment = deployments.save(
+                new Deployment(request.environment(), strategy, selector, AuditService.currentActor(), now));
+        for (int i = 0; i < order.size(); i++) {
+            String app = order.get(i);
+            deploymentReleases.save(new DeploymentRelease(
+                    deployment.getId(), i, app, byApp.get(app).getId()));
+        }
+        Map<String, Integer> waveOf = new HashMap<>();
+        List<List<String>> waves =
+                WavePlanner.waves(selected.stream().map(Node::getName).toList(), strategy);
+        for (int w = 0; w < waves.size(); w++) {
+            for (String name : waves.get(w)) {
+                waveOf.put(name, w);
+            }
+        }
+        Map<NodeDesired.Key, UUID> current =
+                desired.findAllByNodeIn(selected.stream().map(Node::getId).toList()).stream()
+                        .collect(Collectors.toMap(
+                                d -> new NodeDesired.Key(d.getNode(), d.getApplication()), NodeDesired::getReleaseId));
+        List<DeploymentTarget> planned = new ArrayList<>();
+        for (Node node : selected) {
+            for (String app : order) {
+                planned.add(new DeploymentTarget(
+                        deployment.getId(),
+                        node.getId(),
+                        node.getName(),
+                        app,
+                        byApp.get(app).getId(),
+                        current.get(new NodeDesired.Key(node.getId(), app)),
+                        waveOf.get(node.getName()),
+                        now));
+            }
+        }
+        targets.saveAll(planned);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("environment", request.environment());
+        details.put(
+                "releases",
+                order.stream().map(a -> a + "@" + byApp.get(a).getVersion()).toList());
+        details.put("nodes", selected.size());
+        details.put("waves", waves.size());
+        audit.record("deployment.create", "deployment/" + deployment.getId(), details);
+        events.publishEvent(new DeploymentCreated(deployment.getId(), deployment.getEnvironment()));
+        return deployment;
+    }
+
+    @Transactional(readOnly = true)
+    public List<Deployment> list(String environment, int limit) {
+        PageRequest page = PageRequest.of(0, limit);
+        if (environment == null) {
+            return deployments.findAllByOrderByCreatedAtDesc(page);
+        }
+        environments.get(environment);
+        return deployments.findAllByEnvironmentOrderByCreatedAtDesc(environment, page);
+    }
+
+    @Transactional(readOnly = true)
+    public DeploymentDetail get(UUID id) {
+        Deployment d = deployments.findById(id).orElseThrow(() -> new NotFoundException("deployment", id));
+        return new DeploymentDetail(
+                d,
+                deploymentReleases.findAllByDeploymentIdOrderByPosition(id),
+                targets.findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(id));
+    }
+
+    private Map<String, Release> resolveReleases(List<DeploymentRequest.ReleaseRef> refs) {
+        if (refs == null || refs.isEmpty()) {
+            throw InvalidInputException.field("releases", "must list at least one {application, version}");
+        }
+        List<FieldError> errors = new ArrayList<>();
+        Map<String, Release> byApp = new TreeMap<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < refs.size(); i++) {
+            DeploymentRequest.ReleaseRef ref = refs.get(i);
+            String field = "releases[" + i + "]";
+            if (ref == null || !Names.isName(ref.application())) {
+                errors.add(new FieldError(field + ".application", Names.NAME_RULE));
+            } else if (!Names.isVersion(ref.version())) {
+                errors.add(new FieldError(field + ".version", Names.VERSION_RULE));
+            } else if (!seen.add(ref.application())) {
+                errors.add(new FieldError(
+                        field + ".application", "appears twice; a deployment carries one release per application"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw InvalidInputException.fields(errors);
+        }
+        for (int i = 0; i < refs.size(); i++) {
+            DeploymentRequest.ReleaseRef ref = refs.get(i);
+            int index = i;
+            Release r = releases.findByApplicationAndVersion(ref.application(), ref.version())
+                    .orElseThrow(() -> InvalidInputException.unknownReference(
+                            "releases[" + index + "]",
+                            "release " + ref.application() + "@" + ref.version() + " does not exist"));
+            byApp.put(ref.application(), r);
+        }
+        return byApp;
+    }
+
+    private static Map<String, String> validateSelector(DeploymentRequest.Selector selector) {
+        if (selector == null || selector.labels() == null) {
+            return Map.of();
+        }
+        selector.labels().forEach((k, v) -> {
+            if (!Names.isLabelKey(k) || v == null || v.length() > 255) {
+                throw InvalidInputException.field(
+                        "selector.labels." + k, "must be a label key with a value of at most 255 characters");
+            }
+        });
+        return new TreeMap<>(selector.labels());
+    }
+
+    /** Two active deployments never touch the same node and application: the second is refused. */
+    private void refuseOverlap(List<Node> selected, Set<String> apps) {
+        Set<UUID> nodeIds = selected.stream().map(Node::getId).collect(Collectors.toSet());
+        for (Deployment active : deployments.findAllByStateIn(ACTIVE)) {
+            boolean overlaps =
+                    targets.findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(active.getId()).stream()
+                            .anyMatch(t -> nodeIds.contains(t.getNodeId()) && apps.contains(t.getApplication()));
+            if (overlaps) {
+                throw new ConflictException("deployment " + active.getId() + " (" + active.getState()
+                        + ") is still rolling out to some of these nodes and applications; wait for it or cancel it");
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.tide.controlplane.deployment;
+
+/** Lifecycle of one node x application of a deployment. */
+public enum TargetState {
+    /** Not yet released to the node (waiting for its wave or its dependencies). */
+    PENDING,
+    /** The node's desired state now holds the release. */
+    DESIRED,
+    /** The agent has received it. */
+    DELIVERED,
+    /** The agent has started it; health check running. */
+    APPLIED,
+    HEALTHY,
+    FAILED,
+    /** Not started because the deployment stopped. */
+    SKIPPED,
+    /** The previous release was put back. */
+    ROLLED_BACK;
+
+    public boolean isTerminal() {
+        return this == HEALTHY || this == FAILED || this == SKIPPED || this == ROLLED_BACK;
+    }
+}

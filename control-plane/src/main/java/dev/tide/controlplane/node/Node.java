@@ -1,0 +1,154 @@
+package dev.tide.controlplane.node;
+
+import dev.tide.controlplane.environment.DeliveryMode;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A machine running the Tide agent, enrolled into one environment. */
+@Entity
+@Table(name = "node")
+public class Node {
+    @Id
+    private UUID id;
+
+    @Column(nullable = false)
+    private String name;
+
+    @Column(nullable = false)
+    private String environment;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false, columnDefinition = "jsonb")
+    private Map<String, String> labels;
+
+    @Column(name = "push_endpoint")
+    private String pushEndpoint;
+
+    @Column(name = "credential_hash", nullable = false)
+    private String credentialHash;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "acked_mode")
+    private DeliveryMode ackedMode;
+
+    @Column(name = "agent_version")
+    private String agentVersion;
+
+    /** The generation of this node's desired state; bumped by every change. */
+    @Column(nullable = false)
+    private long generation;
+
+    /** The newest generation the agent reported as applied. */
+    @Column(name = "applied_generation", nullable = false)
+    private long appliedGeneration;
+
+    @Column(name = "enrolled_at", nullable = false)
+    private Instant enrolledAt;
+
+    @Column(name = "last_seen_at")
+    private Instant lastSeenAt;
+
+    @Version
+    private long version;
+
+    protected Node() {}
+
+    public Node(
+            UUID id,
+            String name,
+            String environment,
+            Map<String, String> labels,
+            String pushEndpoint,
+            String credentialHash,
+            String agentVersion,
+            Instant now) {
+        this.id = id;
+        this.name = name;
+        this.environment = environment;
+        this.labels = new TreeMap<>(labels);
+        this.pushEndpoint = pushEndpoint;
+        this.credentialHash = credentialHash;
+        this.agentVersion = agentVersion;
+        this.enrolledAt = now;
+        this.lastSeenAt = now;
+    }
+
+    public UUID getId() {
+        return id;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public String getEnvironment() {
+        return environment;
+    }
+
+    public Map<String, String> getLabels() {
+        return labels;
+    }
+
+    public String getPushEndpoint() {
+        return pushEndpoint;
+    }
+
+    public String getCredentialHash() {
+        return credentialHash;
+    }
+
+    public DeliveryMode getAckedMode() {
+        return ackedMode;
+    }
+
+    public String getAgentVersion() {
+        return agentVersion;
+    }
+
+    public long getGeneration() {
+        return generation;
+    }
+
+    public long getAppliedGeneration() {
+        return appliedGeneration;
+    }
+
+    public Instant getEnrolledAt() {
+        return enrolledAt;
+    }
+
+    public Instant getLastSeenAt() {
+        return lastSeenAt;
+    }
+
+    public void setGeneration(long generation) {
+        this.generation = generation;
+    }
+
+    /** Records what the agent told us about itself. */
+    public void reported(long appliedGeneration, DeliveryMode mode, String agentVersion, Instant now) {
+        this.appliedGeneration = Math.max(this.appliedGeneration, appliedGeneration);
+        if (mode != null) {
+            this.ackedMode = mode;
+        }
+        if (agentVersion != null && !agentVersion.isBlank()) {
+            this.agentVersion = agentVersion;
+        }
+        this.lastSeenAt = now;
+    }
+
+    public boolean matches(Map<String, String> selector) {
+        return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+    }
+}
