@@ -1,0 +1,44 @@
+package dev.tide.controlplane.delivery;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * How desired state reaches agents ({@code tide.delivery.*}).
+ *
+ * @param maxWait the longest a long-poll (watch) is held before answering "unchanged"
+ * @param reportFlushInterval how long status reports are gathered into one transaction
+ * @param lastSeenFlushInterval how often poll times are written to the database
+ * @param pushReconcileInterval how often the push dispatcher compares desired and acknowledged
+ *     generations and reconnects lost sessions
+ * @param pushApplyTimeout an Apply without a final status after this long is sent again
+ * @param pushConnectTimeout deadline to open a push session to an agent
+ * @param pushPingInterval how often an idle push session is pinged
+ * @param chunkSize artifact chunk size on the wire
+ * @param sessionKeyFile key that derives the per-node push session tokens; generated on first
+ *     start; empty means {@code <tide.data-dir>/session.key}
+ */
+@ConfigurationProperties("tide.delivery")
+public record DeliveryProperties(
+        Duration maxWait,
+        Duration reportFlushInterval,
+        Duration lastSeenFlushInterval,
+        Duration pushReconcileInterval,
+        Duration pushApplyTimeout,
+        Duration pushConnectTimeout,
+        Duration pushPingInterval,
+        DataSize chunkSize,
+        Path sessionKeyFile) {
+    public DeliveryProperties {
+        maxWait = maxWait == null ? Duration.ofSeconds(60) : maxWait;
+        reportFlushInterval = reportFlushInterval == null ? Duration.ofMillis(100) : reportFlushInterval;
+        lastSeenFlushInterval = lastSeenFlushInterval == null ? Duration.ofSeconds(5) : lastSeenFlushInterval;
+        pushReconcileInterval = pushReconcileInterval == null ? Duration.ofSeconds(2) : pushReconcileInterval;
+        pushApplyTimeout = pushApplyTimeout == null ? Duration.ofMinutes(10) : pushApplyTimeout;
+        pushConnectTimeout = pushConnectTimeout == null ? Duration.ofSeconds(10) : pushConnectTimeout;
+        pushPingInterval = pushPingInterval == null ? Duration.ofSeconds(30) : pushPingInterval;
+        chunkSize = chunkSize == null ? DataSize.ofKilobytes(256) : chunkSize;
+    }
+}

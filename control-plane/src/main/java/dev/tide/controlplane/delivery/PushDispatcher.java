@@ -1,0 +1,317 @@
+package dev.tide.controlplane.delivery;
+
+import dev.tide.controlplane.application.Artifact;
+import dev.tide.controlplane.application.ArtifactService;
+import dev.tide.controlplane.environment.DeliveryMode;
+import dev.tide.controlplane.environment.Environment;
+import dev.tide.controlplane.environment.EnvironmentRepository;
+import dev.tide.controlplane.node.NodeRepository;
+import dev.tide.proto.agent.v1.AgentSessionGrpc;
+import dev.tide.proto.agent.v1.ArtifactChunk;
+import dev.tide.proto.agent.v1.Schedule;
+import dev.tide.proto.agent.v1.StatusReport;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Push delivery. For every node of a PUSH environment it keeps one session to the node's agent
+ * and sends Apply whenever the node's desired generation is ahead of what the agent applied, at
+ * most {@code pushMaxParallel} applies in flight per environment. A periodic reconcile reconnects
+ * lost sessions (exponential backoff with full jitter) so an agent that was down converges when
+ * it returns. For PULL environments it hands remaining sessions over to polling.
+ */
+@Component
+class PushDispatcher implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(PushDispatcher.class);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final EnvironmentRepository environments;
+    private final NodeRepository nodes;
+    private final DesiredStateCache cache;
+    private final StatusIngestor ingestor;
+    private final LastSeenTracker lastSeen;
+    private final SessionTokens tokens;
+    private final ArtifactService artifacts;
+    private final DeliveryProperties properties;
+    private final TransactionTemplate readOnly;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    private final Map<UUID, PushSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
+    private final Map<String, Integer> permitSizes = new ConcurrentHashMap<>();
+    private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
+    private ScheduledExecutorService scheduler;
+    private volatile boolean running;
+
+    private record Backoff(int failures, Instant nextAttempt) {}
+
+    PushDispatcher(
+            EnvironmentRepository environments,
+            NodeRepository nodes,
+            DesiredStateCache cache,
+            StatusIngestor ingestor,
+            LastSeenTracker lastSeen,
+            SessionTokens tokens,
+            ArtifactService artifacts,
+            DeliveryProperties properties,
+            TransactionTemplate transactions,
+            Clock clock,
+            MeterRegistry meters) {
+        this.environments = environments;
+        this.nodes = nodes;
+        this.cache = cache;
+        this.ingestor = ingestor;
+        this.lastSeen = lastSeen;
+        this.tokens = tokens;
+        this.artifacts = artifacts;
+        this.properties = properties;
+        this.readOnly = new TransactionTemplate(transactions.getTransactionManager());
+        this.readOnly.setReadOnly(true);
+        this.clock = clock;
+        this.meters = meters;
+        Gauge.builder("tide.push.sessions", sessions, Map::size)
+                .description("Open push sessions to agents")
+                .register(meters);
+    }
+
+    @Override
+    public void start() {
+        scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "tide-push");
+            t.setDaemon(true);
+            return t;
+        });
+        running = true;
+        cache.onNodeChange(this::kick);
+        cache.onEnvironmentChange(env -> scheduler.execute(this::reconcileSafely));
+        long every = properties.pushReconcileInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::reconcileSafely, 500, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        sessions.values().forEach(PushSession::close);
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void reconcileSafely() {
+        try {
+            reconcile();
+        } catch (RuntimeException e) {
+            log.warn("Push reconcile failed; retrying on the next round: {}", e.getMessage());
+        }
+    }
+
+    /** Opens missing sessions, re-sends overdue applies, hands pull environments over. */
+    void reconcile() {
+        if (!running) {
+            return;
+        }
+        Instant now = now();
+        record Target(UUID id, String name, String environment, String endpoint) {}
+        List<Environment> envs = readOnly.execute(s -> environments.findAll());
+        Set<UUID> wanted = new HashSet<>();
+        Set<String> pulling = new HashSet<>();
+        for (Environment env : envs) {
+            if (env.getMode() == DeliveryMode.PULL) {
+                pulling.add(env.getName());
+                Schedule schedule = cache.schedule(env.getName());
+                sessions.values().stream()
+                        .filter(s -> s.environment.equals(env.getName()))
+                        .forEach(s -> s.handOff(schedule));
+                continue;
+            }
+            resize(env);
+            List<Target> targets =
+                    readOnly.execute(s -> nodes.findAllByEnvironmentOrderByNameAsc(env.getName()).stream()
+                            .filter(n -> n.getPushEndpoint() != null)
+                            .map(n -> new Target(n.getId(), n.getName(), n.getEnvironment(), n.getPushEndpoint()))
+                            .toList());
+            for (Target t : targets) {
+                wanted.add(t.id());
+                PushSession session = sessions.get(t.id());
+                if (session == null || session.isClosed()) {
+                    Backoff b = backoffs.get(t.id());
+                    if (b == null || !now.isBefore(b.nextAttempt())) {
+                        connect(t.id(), t.name(), t.environment(), t.endpoint());
+                    }
+                } else {
+                    session.keepAlive(properties.pushPingInterval());
+                    session.maybeApply();
+                }
+            }
+        }
+        // Sessions of nodes that were removed, or moved to an environment now pulling and acked.
+        sessions.values().stream()
+                .filter(s -> !wanted.contains(s.nodeId)
+                        && envs.stream().noneMatch(e -> e.getName().equals(s.environment)))
+                .forEach(PushSession::close);
+    }
+
+    private void connect(UUID nodeId, String name, String environment, String endpoint) {
+        ManagedChannel channel = channels.computeIfAbsent(
+                endpoint,
+                e -> Grpc.newChannelBuilder(e, InsecureChannelCredentials.create())
+                        .keepAliveTime(30, TimeUnit.SECONDS)
+                        .keepAliveTimeout(10, TimeUnit.SECONDS)
+                        .maxInboundMessageSize(16 * 1024 * 1024)
+                        .build());
+        Metadata auth = new Metadata();
+        auth.put(AUTHORIZATION, "Bearer " + tokens.forNode(nodeId));
+        PushSession session = new PushSession(nodeId, name, environment, this, now());
+        PushSession previous = sessions.put(nodeId, session);
+        if (previous != null) {
+            previous.close();
+        }
+        log.debug("Opening push session to {} at {}", name, endpoint);
+        AgentSessionGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
+                .session(session);
+    }
+
+    /** A session received its agent's Hello. */
+    void connected(PushSession session, dev.tide.proto.agent.v1.DeliveryMode agentMode) {
+        backoffs.remove(session.nodeId);
+        seen(session.nodeId);
+        log.info("Push session to {} open (agent mode {})", session.nodeName, agentMode);
+    }
+
+    /** A session ended; a failed one is retried after a jittered, growing delay. */
+    void closed(PushSession session, boolean failed) {
+        sessions.remove(session.nodeId, session);
+        if (failed) {
+            Backoff previous = backoffs.get(session.nodeId);
+            int failures = previous == null ? 1 : Math.min(previous.failures() + 1, 16);
+            long capMillis = Math.min(60_000L, 1000L << Math.min(failures - 1, 6));
+            long delay = ThreadLocalRandom.current().nextLong(capMillis + 1);
+            backoffs.put(session.nodeId, new Backoff(failures, now().plusMillis(delay)));
+        }
+    }
+
+    /** Desired state changed for a node: push now if it has a session. */
+    private void kick(UUID nodeId) {
+        PushSession session = sessions.get(nodeId);
+        if (session != null && scheduler != null) {
+            scheduler.execute(session::maybeApply);
+        }
+    }
+
+    /** A permit came back: let waiting sessions of the environment try again. */
+    void permitFreed(String environment) {
+        if (scheduler == null) {
+            return;
+        }
+        scheduler.execute(() -> sessions.values().stream()
+                .filter(s -> s.environment.equals(environment) && s.waitingForPermit())
+                .forEach(PushSession::maybeApply));
+    }
+
+    Semaphore permits(String environment) {
+        return permits.computeIfAbsent(environment, e -> new Semaphore(permitSizes.getOrDefault(e, 50)));
+    }
+
+    /** Follows a changed pushMaxParallel: new applies use the new limit. */
+    private void resize(Environment env) {
+        Integer old = permitSizes.put(env.getName(), env.getPushMaxParallel());
+        if (old != null && old != env.getPushMaxParallel()) {
+            permits.put(env.getName(), new Semaphore(env.getPushMaxParallel()));
+        }
+    }
+
+    Optional<DesiredStateCache.Entry> desired(UUID nodeId) {
+        return cache.get(nodeId);
+    }
+
+    Schedule schedule(String environment) {
+        return cache.schedule(environment);
+    }
+
+    void ingest(UUID nodeId, StatusReport report) {
+        seen(nodeId);
+        ingestor.submit(nodeId, report);
+    }
+
+    void modeAcknowledged(UUID nodeId, dev.tide.proto.agent.v1.DeliveryMode mode) {
+        ingestor.submit(
+                nodeId,
+                StatusReport.newBuilder()
+                        .setNodeId(nodeId.toString())
+                        .setMode(mode)
+                        .build());
+    }
+
+    void seen(UUID nodeId) {
+        lastSeen.seen(nodeId);
+    }
+
+    void applied(String environment) {
+        Counter.builder("tide.push.applies")
+                .description("Apply messages sent to agents")
+                .tag("environment", environment)
+                .register(meters)
+                .increment();
+    }
+
+    Iterator<ArtifactChunk> artifactChunks(String sha256) {
+        Artifact artifact = artifacts.get(sha256);
+        try {
+            return new ArtifactChunks(
+                    sha256, artifact.getSize(), 0, (int) properties.chunkSize().toBytes(), artifacts.open(sha256, 0));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Duration applyTimeout() {
+        return properties.pushApplyTimeout();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    int openSessions() {
+        return sessions.size();
+    }
+}

@@ -1,0 +1,229 @@
+package dev.tide.controlplane.delivery;
+
+import com.google.protobuf.Timestamp;
+import dev.tide.controlplane.deployment.DeploymentExecutor;
+import dev.tide.controlplane.deployment.TargetProgress;
+import dev.tide.controlplane.node.Node;
+import dev.tide.controlplane.node.NodeActual;
+import dev.tide.controlplane.node.NodeActualRepository;
+import dev.tide.controlplane.node.NodeDesired;
+import dev.tide.controlplane.node.NodeRepository;
+import dev.tide.proto.agent.v1.AppStatus;
+import dev.tide.proto.agent.v1.Event;
+import dev.tide.proto.agent.v1.StatusReport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Takes status reports from agents (pull RPCs and push sessions alike) and writes them in
+ * batches: one transaction per flush interval, however many agents report. A report's future
+ * completes when its batch is committed, so an agent is answered only once its report is safe.
+ */
+@Component
+class StatusIngestor implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(StatusIngestor.class);
+    private static final int MAX_BATCH = 2000;
+
+    private record Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done) {}
+
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
+    private final NodeRepository nodes;
+    private final NodeActualRepository actual;
+    private final TargetProgress progress;
+    private final DeploymentExecutor deployments;
+    private final TransactionTemplate tx;
+    private final DeliveryProperties properties;
+    private final Clock clock;
+    private final Timer flushTimer;
+    private volatile Thread worker;
+    private volatile boolean running;
+
+    StatusIngestor(
+            NodeRepository nodes,
+            NodeActualRepository actual,
+            TargetProgress progress,
+            DeploymentExecutor deployments,
+            TransactionTemplate tx,
+            DeliveryProperties properties,
+            Clock clock,
+            MeterRegistry meters) {
+        this.nodes = nodes;
+        this.actual = actual;
+        this.progress = progress;
+        this.deployments = deployments;
+        this.tx = tx;
+        this.properties = properties;
+        this.clock = clock;
+        this.flushTimer = Timer.builder("tide.status.flush")
+                .description("One batch of agent status reports written to the database")
+                .register(meters);
+    }
+
+    /** Queues a report; the future completes when it is committed. */
+    CompletableFuture<Void> submit(UUID nodeId, StatusReport report) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!queue.offer(new Pending(nodeId, report, done))) {
+            done.completeExceptionally(io.grpc.Status.RESOURCE_EXHAUSTED
+                    .withDescription("too many status reports queued; retry later")
+                    .asRuntimeException());
+        }
+        return done;
+    }
+
+    private void loop() {
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                long deadline =
+                        System.nanoTime() + properties.reportFlushInterval().toNanos();
+                List<Pending> batch = new ArrayList<>();
+                batch.add(first);
+                while (batch.size() < MAX_BATCH) {
+                    long left = deadline - System.nanoTime();
+                    Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                }
+                flush(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void flush(List<Pending> batch) {
+        Set<UUID> touched = new HashSet<>();
+        try {
+            flushTimer.record(() -> tx.executeWithoutResult(status -> touched.addAll(write(batch))));
+            batch.forEach(p -> p.done().complete(null));
+        } catch (RuntimeException e) {
+            log.warn("Could not write {} status report(s): {}", batch.size(), e.getMessage());
+            batch.forEach(p -> p.done()
+                    .completeExceptionally(io.grpc.Status.UNAVAILABLE
+                            .withDescription("status not stored; retry")
+                            .asRuntimeException()));
+            return;
+        }
+        if (!touched.isEmpty()) {
+            deployments.refresh(touched);
+        }
+    }
+
+    private Set<UUID> write(List<Pending> batch) {
+        Instant now = clock.instant();
+        Map<UUID, Node> byId = nodes
+                .findAllById(batch.stream().map(Pending::nodeId).distinct().toList())
+                .stream()
+                .collect(Collectors.toMap(Node::getId, Function.identity()));
+        Set<UUID> touched = new HashSet<>();
+        for (Pending p : batch) {
+            Node node = byId.get(p.nodeId());
+            if (node == null) {
+                continue; // removed meanwhile
+            }
+            StatusReport r = p.report();
+            node.reported(r.getAppliedGeneration(), DesiredStateMapper.mode(r.getMode()), r.getAgentVersion(), now);
+            List<TargetProgress.AppState> apps = new ArrayList<>();
+            for (AppStatus s : r.getApplicationsList()) {
+                UUID releaseId = uuid(s.getReleaseId()).orElse(null);
+                NodeActual row = actual.findById(new NodeDesired.Key(node.getId(), s.getApplication()))
+                        .orElseGet(() -> actual.save(new NodeActual(node.getId(), s.getApplication())));
+                row.update(
+                        releaseId, s.getVersion(), s.getState().name(), s.getMessage(), r.getAppliedGeneration(), now);
+                apps.add(new TargetProgress.AppState(
+                        s.getApplication(), releaseId, s.getState().name(), s.getMessage()));
+            }
+            List<TargetProgress.Observation> events = new ArrayList<>();
+            for (Event e : r.getEventsList()) {
+                step(e).ifPresent(step -> events.add(new TargetProgress.Observation(
+                        e.getApplication(),
+                        e.getVersion(),
+                        e.getGeneration(),
+                        step,
+                        instant(e.getAt(), now),
+                        e.getMessage())));
+            }
+            touched.addAll(progress.apply(node.getId(), r.getAppliedGeneration(), events, apps));
+        }
+        return touched;
+    }
+
+    private static Optional<TargetProgress.Step> step(Event e) {
+        return switch (e.getType()) {
+            case DELIVERED -> Optional.of(TargetProgress.Step.DELIVERED);
+            case APPLIED -> Optional.of(TargetProgress.Step.APPLIED);
+            case BECAME_HEALTHY -> Optional.of(TargetProgress.Step.HEALTHY);
+            case APPLY_FAILED -> Optional.of(TargetProgress.Step.FAILED);
+            default -> Optional.empty();
+        };
+    }
+
+    /** The agent's clock, but never in the future of ours (clocks drift). */
+    private static Instant instant(Timestamp ts, Instant now) {
+        if (ts.getSeconds() == 0 && ts.getNanos() == 0) {
+            return now;
+        }
+        Instant at = Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+        return at.isAfter(now) ? now : at;
+    }
+
+    private static Optional<UUID> uuid(String s) {
+        try {
+            return s.isEmpty() ? Optional.empty() : Optional.of(UUID.fromString(s));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        worker = new Thread(this::loop, "tide-status-ingestor");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = worker;
+        if (t != null) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

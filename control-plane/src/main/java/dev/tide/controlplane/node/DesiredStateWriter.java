@@ -1,0 +1,67 @@
+package dev.tide.controlplane.node;
+
+import dev.tide.controlplane.system.NotFoundException;
+import jakarta.persistence.EntityManager;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The only writer of desired state. Every change takes the next value of
+ * {@code node_generation_seq}, so generations are monotonic across nodes and restarts.
+ */
+@Service
+public class DesiredStateWriter {
+    private final NodeRepository nodes;
+    private final NodeDesiredRepository desired;
+    private final EntityManager entityManager;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
+
+    DesiredStateWriter(
+            NodeRepository nodes,
+            NodeDesiredRepository desired,
+            EntityManager entityManager,
+            ApplicationEventPublisher events,
+            Clock clock) {
+        this.nodes = nodes;
+        this.desired = desired;
+        this.entityManager = entityManager;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /**
+     * Sets the releases of some applications on a node, in the caller's transaction, and returns
+     * the node's new generation. Applications not named keep their release.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public long assign(UUID nodeId, Map<String, UUID> releasesByApp, UUID deploymentId) {
+        Node node = nodes.findById(nodeId).orElseThrow(() -> new NotFoundException("node", nodeId));
+        long generation = nextGeneration();
+        Instant now = clock.instant();
+        releasesByApp.forEach((app, releaseId) -> {
+            NodeDesired row = desired.findById(new NodeDesired.Key(nodeId, app)).orElse(null);
+            if (row == null) {
+                desired.save(new NodeDesired(nodeId, app, releaseId, generation, deploymentId, now));
+            } else {
+                row.set(releaseId, generation, deploymentId, now);
+            }
+        });
+        node.setGeneration(generation);
+        events.publishEvent(new NodeDesiredChanged(nodeId, node.getEnvironment(), generation));
+        return generation;
+    }
+
+    private long nextGeneration() {
+        return ((Number) entityManager
+                        .createNativeQuery("select nextval('node_generation_seq')")
+                        .getSingleResult())
+                .longValue();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.tide.e2e;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One tide-agent.jar process with its own data directory and push listener. */
+final class AgentProcess implements AutoCloseable {
+    final String name;
+    final Path dataDir;
+    final int listenPort;
+    final int appPort;
+    final Path log;
+    private final ControlPlaneProcess controlPlane;
+    private final String token;
+    private Process process;
+
+    AgentProcess(ControlPlaneProcess controlPlane, String token, String name, Path dataDir) {
+        this(controlPlane, token, name, dataDir, Processes.freePort(), Processes.freePort());
+    }
+
+    AgentProcess(
+            ControlPlaneProcess controlPlane, String token, String name, Path dataDir, int listenPort, int appPort) {
+        this.controlPlane = controlPlane;
+        this.token = token;
+        this.name = name;
+        this.dataDir = dataDir;
+        this.listenPort = listenPort;
+        this.appPort = appPort;
+        this.log = dataDir.resolveSibling(name + ".log");
+    }
+
+    AgentProcess start() {
+        List<String> cmd = new ArrayList<>(List.of(
+                Processes.JAVA,
+                "-Xmx128m",
+                "-jar",
+                Processes.AGENT_JAR.toString(),
+                "--control-plane",
+                controlPlane.grpcTarget(),
+                "--name",
+                name,
+                "--data-dir",
+                dataDir.toString(),
+                "--listen",
+                "127.0.0.1:" + listenPort,
+                "--label",
+                "port=" + appPort,
+                "--stop-apps-on-exit"));
+        if (token != null) {
+            cmd.addAll(List.of("--enroll-token", token));
+        }
+        process = Processes.start(cmd, log, Map.of());
+        return this;
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    int waitForExit(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new AssertionError("agent " + name + " did not exit:\n" + Processes.tail(log, 20));
+        }
+        return process.exitValue();
+    }
+
+    /** Stops the agent abruptly; the applications it started keep running. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    String logTail() {
+        return Processes.tail(log, 30);
+    }
+
+    @Override
+    public void close() {
+        Processes.stop(process, 20);
+    }
+}

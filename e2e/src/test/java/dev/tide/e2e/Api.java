@@ -1,0 +1,83 @@
+package dev.tide.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A small REST client for the control plane, authenticated as one user. */
+final class Api {
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A response: status and parsed body (a missing node when empty). */
+    record Response(int status, JsonNode body) {
+        Response expect(int expected) {
+            if (status != expected) {
+                throw new AssertionError("expected HTTP " + expected + " but got " + status + ": " + body);
+            }
+            return this;
+        }
+    }
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final String auth;
+
+    Api(String base, String user, String password) {
+        this.base = base;
+        this.auth =
+                "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    Response get(String path) {
+        return send(request(path).GET());
+    }
+
+    Response post(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json").POST(json(body)));
+    }
+
+    Response patch(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json").method("PATCH", json(body)));
+    }
+
+    Response delete(String path) {
+        return send(request(path).DELETE());
+    }
+
+    Response upload(byte[] artifact) {
+        return send(request("/api/v1/artifacts")
+                .header("Content-Type", "application/gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(artifact)));
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", auth);
+    }
+
+    private static HttpRequest.BodyPublisher json(Object body) {
+        return HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body));
+    }
+
+    private Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = r.body().isEmpty() ? JSON.missingNode() : JSON.readTree(r.body());
+            return new Response(r.statusCode(), body);
+        } catch (IOException e) {
+            throw new IllegalStateException("request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

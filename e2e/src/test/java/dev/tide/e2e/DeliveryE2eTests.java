@@ -1,0 +1,291 @@
+package dev.tide.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tide.proto.agent.v1.AgentGatewayGrpc;
+import dev.tide.proto.agent.v1.GetDesiredStateRequest;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.AssertionFailedError;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Push and pull delivery end to end: the real control plane, real agent processes, and the
+ * example application really started and answering on its port.
+ */
+class DeliveryE2eTests {
+    private static final Duration DEPLOY = Duration.ofSeconds(120);
+
+    @TempDir
+    static Path dir;
+
+    static Fleet fleet;
+
+    @BeforeAll
+    static void startControlPlane() {
+        fleet = new Fleet(dir);
+    }
+
+    @AfterEach
+    void stopAgents(TestInfo test) {
+        fleet.stopAgents();
+    }
+
+    @AfterAll
+    static void stopControlPlane() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void pushAndPullWatchDeliverTheSameReleasesAndEveryInstanceAnswers() throws Exception {
+        fleet.environment("push-a", "PUSH", false, 30);
+        fleet.environment("pull-a", "PULL", true, 30);
+        List<AgentProcess> pushed = fleet.agents("push-a", "pa", 2);
+        List<AgentProcess> pulled = fleet.agents("pull-a", "pl", 2);
+        fleet.application("hello-a", List.of());
+        fleet.release("hello-a", "1.0.0", "/health");
+
+        String push1 = fleet.deploy("push-a", "hello-a", "1.0.0");
+        String pull1 = fleet.deploy("pull-a", "hello-a", "1.0.0");
+        awaitSucceeded(push1);
+        awaitSucceeded(pull1);
+        for (AgentProcess a : concat(pushed, pulled)) {
+            assertThat(fleet.answer(a.appPort)).contains("1.0.0").contains(a.name);
+        }
+        assertTimestampsOrdered(fleet.deployment(push1));
+        assertTimestampsOrdered(fleet.deployment(pull1));
+
+        fleet.release("hello-a", "1.1.0", "/health");
+        awaitSucceeded(fleet.deploy("push-a", "hello-a", "1.1.0"));
+        awaitSucceeded(fleet.deploy("pull-a", "hello-a", "1.1.0"));
+        for (AgentProcess a : concat(pushed, pulled)) {
+            assertThat(fleet.answer(a.appPort)).contains("1.1.0");
+        }
+        for (JsonNode node : concat(fleet.nodes("push-a"), fleet.nodes("pull-a"))) {
+            assertThat(node.get("converged").asBoolean())
+                    .as("node %s converged", node.get("name"))
+                    .isTrue();
+        }
+        assertThat(fleet.nodes("push-a"))
+                .allSatisfy(n -> assertThat(n.get("ackedMode").asString()).isEqualTo("PUSH"));
+        assertThat(fleet.nodes("pull-a"))
+                .allSatisfy(n -> assertThat(n.get("ackedMode").asString()).isEqualTo("PULL"));
+    }
+
+    @Test
+    void aFailingHealthCheckRollsTheNodeBackToThePreviousRelease() throws Exception {
+        fleet.environment("pull-rb", "PULL", true, 30);
+        AgentProcess agent = fleet.agents("pull-rb", "rb", 1).get(0);
+        fleet.application("hello-rb", List.of());
+        fleet.release("hello-rb", "1.0.0", "/health");
+        awaitSucceeded(fleet.deploy("pull-rb", "hello-rb", "1.0.0"));
+
+        fleet.release("hello-rb", "2.0.0", fleet.uploadHello(), "/no-such-path", 5);
+        String bad = fleet.deploy("pull-rb", "hello-rb", "2.0.0");
+        JsonNode failed = fleet.awaitDeployment(bad, "FAILED", DEPLOY);
+
+        assertThat(failed.get("targets").get(0).get("error").asString()).isNotBlank();
+        assertThat(fleet.answer(agent.appPort)).contains("1.0.0");
+    }
+
+    @Test
+    void switchingModesBothWaysKeepsDeliveringWithoutLosingADeployment() throws Exception {
+        fleet.environment("switch", "PULL", true, 30);
+        List<AgentProcess> agents = fleet.agents("switch", "sw", 2);
+        fleet.application("hello-sw", List.of());
+        fleet.release("hello-sw", "1.0.0", "/health");
+        fleet.release("hello-sw", "2.0.0", "/health");
+        fleet.release("hello-sw", "3.0.0", "/health");
+        awaitSucceeded(fleet.deploy("switch", "hello-sw", "1.0.0"));
+
+        fleet.api.patch("/api/v1/environments/switch", "{\"mode\":\"PUSH\"}").expect(200);
+        awaitAckedMode("switch", "PUSH");
+        awaitSucceeded(fleet.deploy("switch", "hello-sw", "2.0.0"));
+        agents.forEach(a -> assertThat(fleet.answer(a.appPort)).contains("2.0.0"));
+
+        fleet.api.patch("/api/v1/environments/switch", "{\"mode\":\"PULL\"}").expect(200);
+        awaitAckedMode("switch", "PULL");
+        awaitSucceeded(fleet.deploy("switch", "hello-sw", "3.0.0"));
+        agents.forEach(a -> assertThat(fleet.answer(a.appPort)).contains("3.0.0"));
+    }
+
+    @Test
+    void anAgentThatWasDownConvergesWhenItComesBack() throws Exception {
+        fleet.environment("push-down", "PUSH", false, 30);
+        AgentProcess agent = fleet.agents("push-down", "down", 1).get(0);
+        fleet.application("hello-down", List.of());
+        fleet.release("hello-down", "1.0.0", "/health");
+        fleet.release("hello-down", "2.0.0", "/health");
+        awaitSucceeded(fleet.deploy("push-down", "hello-down", "1.0.0"));
+
+        agent.kill();
+        String second = fleet.deploy("push-down", "hello-down", "2.0.0");
+        assertThat(fleet.deployment(second).get("state").asString()).isEqualTo("RUNNING");
+
+        AgentProcess back = fleet.restart(agent);
+        awaitSucceeded(second);
+        assertThat(fleet.answer(back.appPort)).contains("2.0.0");
+    }
+
+    @Test
+    void anEnrollmentTokenEnrollsOneAgentOnly() throws Exception {
+        fleet.environment("tokens", "PULL", false, 30);
+        String token = fleet.enrollmentToken("tokens");
+        AgentProcess first = new AgentProcess(fleet.controlPlane, token, "first", dir.resolve("agents/first")).start();
+        AgentProcess second = new AgentProcess(fleet.controlPlane, token, "second", dir.resolve("agents/second"));
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> fleet.nodes("tokens").size() == 1);
+            second.start();
+            assertThat(second.waitForExit(30)).isNotZero();
+            assertThat(second.logTail()).containsIgnoringCase("token");
+            assertThat(fleet.nodes("tokens"))
+                    .extracting(n -> n.get("name").asString())
+                    .containsExactly("first");
+        } finally {
+            first.close();
+            second.close();
+        }
+    }
+
+    @Test
+    void aNodeCredentialReadsOnlyItsOwnNode() throws Exception {
+        fleet.environment("scoped", "PULL", false, 30);
+        List<AgentProcess> agents = fleet.agents("scoped", "sc", 2);
+        JsonNode identityA =
+                Api.JSON.readTree(Files.readString(agents.get(0).dataDir.resolve("identity.json")));
+        String credentialA = textField(identityA, "credential");
+        String nodeA = textField(identityA, "nodeId");
+        String nodeB = fleet.nodes("scoped").stream()
+                .map(n -> n.get("id").asString())
+                .filter(id -> !id.equals(nodeA))
+                .findFirst()
+                .orElseThrow();
+
+        ManagedChannel channel = Grpc.newChannelBuilder(
+                        fleet.controlPlane.grpcTarget(), InsecureChannelCredentials.create())
+                .build();
+        try {
+            var asA = stub(channel, credentialA);
+            assertThat(asA.getDesiredState(GetDesiredStateRequest.newBuilder()
+                                    .setNodeId(nodeA)
+                                    .build())
+                            .hasSchedule())
+                    .isTrue();
+            assertStatus(
+                    () -> asA.getDesiredState(
+                            GetDesiredStateRequest.newBuilder().setNodeId(nodeB).build()),
+                    Status.Code.PERMISSION_DENIED);
+            assertStatus(
+                    () -> stub(channel, "tide_node_forged")
+                            .getDesiredState(GetDesiredStateRequest.getDefaultInstance()),
+                    Status.Code.UNAUTHENTICATED);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anArchiveEscapingItsFolderIsRefusedByTheAgent() throws Exception {
+        fleet.environment("hostile", "PUSH", false, 30);
+        AgentProcess agent = fleet.agents("hostile", "ho", 1).get(0);
+        fleet.application("evil", List.of());
+        byte[] tgz = new TarGz()
+                .file("../../escaped.txt", "owned")
+                .file("Hello.java", "class Hello {}")
+                .build();
+        String sha = fleet.api.upload(tgz).expect(201).body().get("sha256").asString();
+        fleet.release("evil", "1.0.0", sha, "/health", 5);
+
+        JsonNode failed = fleet.awaitDeployment(fleet.deploy("hostile", "evil", "1.0.0"), "FAILED", DEPLOY);
+
+        assertThat(failed.get("targets").get(0).get("error").asString()).isNotBlank();
+        try (var files = Files.walk(agent.dataDir.getParent())) {
+            assertThat(files.filter(p -> p.getFileName().toString().equals("escaped.txt")))
+                    .isEmpty();
+        }
+    }
+
+    private static void awaitSucceeded(String deployment) {
+        try {
+            fleet.awaitDeployment(deployment, "SUCCEEDED", DEPLOY);
+        } catch (AssertionError | org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionFailedError(
+                    "deployment " + deployment + " did not succeed: " + fleet.deployment(deployment) + "\n"
+                            + fleet.diagnostics(),
+                    e);
+        }
+    }
+
+    private static void awaitAckedMode(String environment, String mode) {
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> fleet.nodes(environment).stream()
+                        .allMatch(n -> mode.equals(n.get("ackedMode").asString(""))));
+    }
+
+    private static void assertTimestampsOrdered(JsonNode deployment) {
+        for (JsonNode t : deployment.get("targets")) {
+            Instant desired = Instant.parse(t.get("desiredAt").asString());
+            Instant delivered = Instant.parse(t.get("deliveredAt").asString());
+            Instant applied = Instant.parse(t.get("appliedAt").asString());
+            Instant healthy = Instant.parse(t.get("healthyAt").asString());
+            assertThat(delivered).isAfterOrEqualTo(desired.minusSeconds(1));
+            assertThat(applied).isAfterOrEqualTo(delivered);
+            assertThat(healthy).isAfterOrEqualTo(applied);
+        }
+    }
+
+    private static String textField(JsonNode node, String containing) {
+        var names = node.propertyNames();
+        for (String name : names) {
+            if (name.toLowerCase().contains(containing.toLowerCase())
+                    && node.get(name).isString()) {
+                return node.get(name).asString();
+            }
+        }
+        throw new AssertionError("no field like '" + containing + "' in " + node);
+    }
+
+    private static AgentGatewayGrpc.AgentGatewayBlockingStub stub(ManagedChannel channel, String credential) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
+        return AgentGatewayGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    private static void assertStatus(Runnable call, Status.Code code) {
+        try {
+            call.run();
+            throw new AssertionError("expected " + code);
+        } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+        }
+    }
+
+    @SafeVarargs
+    private static <T> List<T> concat(List<T>... lists) {
+        return java.util.Arrays.stream(lists).flatMap(List::stream).toList();
+    }
+}

@@ -1,0 +1,213 @@
+package dev.tide.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A control plane plus agents for one test class, with the steps an operator takes: create an
+ * environment, enroll agents, upload the example application, release and deploy it. Every
+ * process it starts (including the applications the agents run) is stopped in {@link #close}.
+ */
+final class Fleet implements AutoCloseable {
+    /** Marks the applications started for this run, so they can be found and stopped. */
+    final String runId = UUID.randomUUID().toString().substring(0, 8);
+
+    final Path dir;
+    final ControlPlaneProcess controlPlane;
+    final Api api;
+    private final List<AgentProcess> agents = new ArrayList<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private String helloSha;
+
+    Fleet(Path dir) {
+        this.dir = dir;
+        this.controlPlane = new ControlPlaneProcess(dir).start();
+        this.api = controlPlane.admin();
+    }
+
+    void environment(String name, String mode, boolean watch, int intervalSeconds) {
+        api.post(
+                        "/api/v1/environments",
+                        Map.of(
+                                "name", name,
+                                "mode", mode,
+                                "watch", watch,
+                                "pullIntervalSeconds", intervalSeconds,
+                                "pullJitterSeconds", 0))
+                .expect(201);
+    }
+
+    String enrollmentToken(String environment) {
+        return api.post("/api/v1/environments/" + environment + "/enrollment-tokens", Map.of())
+                .expect(201)
+                .body()
+                .get("token")
+                .asString();
+    }
+
+    /** Starts {@code count} agents enrolled in {@code environment} and waits until all are nodes. */
+    List<AgentProcess> agents(String environment, String prefix, int count) {
+        List<AgentProcess> started = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            started.add(agent(environment, prefix + "-" + i));
+        }
+        await().atMost(Duration.ofSeconds(60))
+                .failFast("an agent exited", () -> started.stream().anyMatch(a -> !a.isAlive()))
+                .until(() -> nodes(environment).size() >= count);
+        return started;
+    }
+
+    AgentProcess agent(String environment, String name) {
+        AgentProcess agent = new AgentProcess(
+                        controlPlane, enrollmentToken(environment), name, dir.resolve("agents/" + name))
+                .start();
+        agents.add(agent);
+        return agent;
+    }
+
+    /** The same agent (same data dir and ports) started again after a stop. */
+    AgentProcess restart(AgentProcess old) {
+        AgentProcess again =
+                new AgentProcess(controlPlane, null, old.name, old.dataDir, old.listenPort, old.appPort).start();
+        agents.add(again);
+        return again;
+    }
+
+    List<JsonNode> nodes(String environment) {
+        List<JsonNode> out = new ArrayList<>();
+        api.get("/api/v1/nodes?environment=" + environment).expect(200).body().forEach(out::add);
+        return out;
+    }
+
+    String uploadHello() throws IOException {
+        if (helloSha == null) {
+            byte[] tgz = new TarGz()
+                    .file("Hello.java", Files.readString(Processes.HELLO))
+                    .build();
+            helloSha = api.upload(tgz).expect(201).body().get("sha256").asString();
+        }
+        return helloSha;
+    }
+
+    void application(String name, List<String> dependsOn) {
+        api.post("/api/v1/applications", Map.of("name", name, "dependsOn", dependsOn))
+                .expect(201);
+    }
+
+    /** A release of the example app answering on the node's {@code port} label. */
+    void release(String app, String version, String healthPath) throws IOException {
+        release(app, version, uploadHello(), healthPath, 30);
+    }
+
+    void release(String app, String version, String sha, String healthPath, int timeoutSeconds) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", version);
+        body.put("artifactSha256", sha);
+        body.put("start", List.of(Processes.JAVA, "-Xmx48m", "-Dtide.e2e=" + runId, "Hello.java"));
+        body.put(
+                "env",
+                Map.of(
+                        "PORT", "${node.label.port}",
+                        "APP_VERSION", version,
+                        "GREETING", "hello from ${node.name}"));
+        body.put(
+                "healthCheck",
+                Map.of(
+                        "http",
+                        Map.of("port", "${node.label.port}", "path", healthPath),
+                        "timeoutSeconds",
+                        timeoutSeconds));
+        api.post("/api/v1/applications/" + app + "/releases", body).expect(201);
+    }
+
+    String deploy(String environment, String app, String version) {
+        return deploy(environment, List.of(Map.of("application", app, "version", version)), Map.of());
+    }
+
+    String deploy(String environment, List<Map<String, String>> releases, Map<String, Object> strategy) {
+        return api.post(
+                        "/api/v1/deployments",
+                        Map.of("environment", environment, "releases", releases, "strategy", strategy))
+                .expect(201)
+                .body()
+                .get("id")
+                .asString();
+    }
+
+    JsonNode awaitDeployment(String id, String state, Duration within) {
+        await().atMost(within)
+                .pollInterval(Duration.ofMillis(250))
+                .failFast("deployment ended otherwise", () -> {
+                    String now = deployment(id).get("state").asString();
+                    return !now.equals(state)
+                            && List.of("SUCCEEDED", "FAILED", "CANCELLED", "ROLLED_BACK")
+                                    .contains(now);
+                })
+                .until(() -> deployment(id).get("state").asString().equals(state));
+        return deployment(id);
+    }
+
+    JsonNode deployment(String id) {
+        return api.get("/api/v1/deployments/" + id).expect(200).body();
+    }
+
+    /** What the example app answers on {@code /}, or null when nothing answers. */
+    String answer(int port) {
+        try {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Every application process started for this run. */
+    List<ProcessHandle> applicationProcesses() {
+        String marker = "-Dtide.e2e=" + runId;
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+                .toList();
+    }
+
+    String diagnostics() {
+        StringBuilder sb = new StringBuilder("control plane:\n").append(Processes.tail(controlPlane.log, 30));
+        agents.forEach(
+                a -> sb.append("\n--- agent ").append(a.name).append(":\n").append(a.logTail()));
+        return sb.toString();
+    }
+
+    /** Stops every agent and application started so far; the control plane keeps running. */
+    void stopAgents() {
+        agents.forEach(AgentProcess::close);
+        agents.clear();
+        applicationProcesses().forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Override
+    public void close() {
+        stopAgents();
+        controlPlane.close();
+    }
+}

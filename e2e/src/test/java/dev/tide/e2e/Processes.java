@@ -1,0 +1,70 @@
+package dev.tide.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Launching the real jars, and the places they live. */
+final class Processes {
+    static final Path ROOT =
+            Paths.get(System.getProperty("tide.root", "..")).toAbsolutePath().normalize();
+    static final Path CONTROL_PLANE_JAR = ROOT.resolve("control-plane/target/tide-control-plane.jar");
+    static final Path AGENT_JAR = ROOT.resolve("node-agent/target/tide-agent.jar");
+    static final Path HELLO = ROOT.resolve("deploy/examples/hello/Hello.java");
+    static final String JAVA =
+            Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+
+    private Processes() {}
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Process start(List<String> command, Path log, java.util.Map<String, String> env) {
+        try {
+            Files.createDirectories(log.getParent());
+            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(env);
+            return pb.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + command, e);
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after the grace period; children too. */
+    static void stop(Process p, long graceSeconds) {
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
