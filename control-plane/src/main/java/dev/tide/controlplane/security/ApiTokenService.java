@@ -70,8 +70,11 @@ public class ApiTokenService {
         audit.record("token.delete", "token/" + id, Map.of("name", token.getName(), "owner", token.getOwner()));
     }
 
-    /** The owner of a valid, unexpired token whose owner is enabled. */
-    @Transactional(readOnly = true)
+    /**
+     * The owner of a valid, unexpired token whose owner is enabled. Read-write: it records the
+     * token's last use.
+     */
+    @Transactional
     public Optional<AppUser> authenticate(String secret) {
         if (secret == null || !secret.startsWith(PREFIX)) {
             return Optional.empty();
