@@ -33,7 +33,6 @@ create table node (
     applied_generation bigint       not null default 0,
     enrolled_at        timestamptz  not null,
     last_seen_at       timestamptz,
-    version            bigint       not null default 0,
     unique (environment, name)
 );
 create index node_environment_idx on node (environment);

@@ -11,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Launching the real jars, and the places they live. */
 final class Processes {
-    static final Path ROOT =
-            Paths.get(System.getProperty("tide.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT = root();
     static final Path CONTROL_PLANE_JAR = ROOT.resolve("control-plane/target/tide-control-plane.jar");
     static final Path AGENT_JAR = ROOT.resolve("node-agent/target/tide-agent.jar");
     static final Path HELLO = ROOT.resolve("deploy/examples/hello/Hello.java");
@@ -20,6 +19,16 @@ final class Processes {
             Paths.get(System.getProperty("java.home"), "bin", "java").toString();
 
     private Processes() {}
+
+    /** The repository root: -Dtide.root, else the working directory or its parent. */
+    private static Path root() {
+        String configured = System.getProperty("tide.root");
+        if (configured != null) {
+            return Paths.get(configured).toAbsolutePath().normalize();
+        }
+        Path cwd = Paths.get("").toAbsolutePath();
+        return Files.isDirectory(cwd.resolve("control-plane")) ? cwd : cwd.getParent();
+    }
 
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {

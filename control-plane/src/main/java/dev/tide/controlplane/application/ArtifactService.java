@@ -43,11 +43,8 @@ public class ArtifactService {
         ArtifactStore.Stored stored;
         try {
             stored = store.store(in, properties.maxSize().toBytes());
-        } catch (ArtifactStore.TooLargeException e) {
+        } catch (ArtifactStore.TooLargeException | ArtifactStore.EmptyException e) {
             throw InvalidInputException.field("body", e.getMessage());
-        }
-        if (stored.size() == 0) {
-            throw InvalidInputException.field("body", "is empty; an artifact needs at least one byte");
         }
         return tx.execute(status -> artifacts.findById(stored.sha256()).orElseGet(() -> {
             Artifact a = artifacts.save(new Artifact(

@@ -13,6 +13,7 @@ public interface ArtifactStore {
      * storing the same bytes twice keeps one copy.
      *
      * @throws TooLargeException past {@code maxSize} bytes (nothing is kept)
+     * @throws EmptyException when there are no bytes at all (nothing is kept)
      */
     Stored store(InputStream in, long maxSize) throws IOException;
 
@@ -20,6 +21,13 @@ public interface ArtifactStore {
     InputStream open(String sha256, long offset) throws IOException;
 
     boolean exists(String sha256);
+
+    /** Thrown when an upload has no bytes. */
+    final class EmptyException extends IOException {
+        public EmptyException() {
+            super("is empty; an artifact needs at least one byte");
+        }
+    }
 
     /** Thrown when an upload exceeds the allowed size. */
     final class TooLargeException extends IOException {

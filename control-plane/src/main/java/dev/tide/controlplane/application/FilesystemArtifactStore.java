@@ -53,6 +53,9 @@ class FilesystemArtifactStore implements ArtifactStore {
                     out.write(buffer, 0, n);
                 }
             }
+            if (size == 0) {
+                throw new EmptyException();
+            }
             String sha = HexFormat.of().formatHex(digest.digest());
             Path target = path(sha);
             Files.createDirectories(target.getParent());

@@ -223,14 +223,11 @@ public class DeploymentService {
     /** Two active deployments never touch the same node and application: the second is refused. */
     private void refuseOverlap(List<Node> selected, Set<String> apps) {
         Set<UUID> nodeIds = selected.stream().map(Node::getId).collect(Collectors.toSet());
-        for (Deployment active : deployments.findAllByStateIn(ACTIVE)) {
-            boolean overlaps =
-                    targets.findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(active.getId()).stream()
-                            .anyMatch(t -> nodeIds.contains(t.getNodeId()) && apps.contains(t.getApplication()));
-            if (overlaps) {
-                throw new ConflictException("deployment " + active.getId() + " (" + active.getState()
-                        + ") is still rolling out to some of these nodes and applications; wait for it or cancel it");
-            }
+        List<UUID> overlapping = targets.findOverlapping(ACTIVE, nodeIds, apps);
+        if (!overlapping.isEmpty()) {
+            Deployment active = deployments.findById(overlapping.get(0)).orElseThrow();
+            throw new ConflictException("deployment " + active.getId() + " (" + active.getState()
+                    + ") is still rolling out to some of these nodes and applications; wait for it or cancel it");
         }
     }
 }

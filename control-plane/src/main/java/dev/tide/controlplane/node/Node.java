@@ -7,16 +7,21 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import jakarta.persistence.Version;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** A machine running the Tide agent, enrolled into one environment. */
+/**
+ * A machine running the Tide agent, enrolled into one environment. Updated column by column
+ * ({@link DynamicUpdate}): the rollout writes {@code generation}, status reports write what the
+ * agent said, and neither overwrites the other, so no version check is needed between them.
+ */
 @Entity
+@DynamicUpdate
 @Table(name = "node")
 public class Node {
     @Id
@@ -58,9 +63,6 @@ public class Node {
 
     @Column(name = "last_seen_at")
     private Instant lastSeenAt;
-
-    @Version
-    private long version;
 
     protected Node() {}
 

@@ -76,7 +76,7 @@ public class NodeService {
     @Transactional
     public void delete(UUID id) {
         Node node = find(id);
-        nodes.delete(node);
+        nodes.deleteNow(id);
         audit.record("node.delete", "node/" + id, Map.of("name", node.getName(), "environment", node.getEnvironment()));
         events.publishEvent(new NodeRemoved(id, node.getEnvironment()));
     }

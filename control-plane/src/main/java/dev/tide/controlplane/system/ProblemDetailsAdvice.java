@@ -29,9 +29,10 @@ import tools.jackson.databind.exc.MismatchedInputException;
 /**
  * The one place where exceptions become RFC 9457 problem documents for the REST API. Field
  * errors are listed under {@code errors} as {@code {field, message}}; nothing internal (stack
- * traces, SQL) reaches the client.
+ * traces, SQL) reaches the client. It also answers for requests no controller took (unknown
+ * paths, wrong methods), so every API error has the same shape.
  */
-@RestControllerAdvice(basePackages = "dev.tide.controlplane")
+@RestControllerAdvice
 public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
     private static final String TYPE_BASE = "https://tide.dev/problems/";

