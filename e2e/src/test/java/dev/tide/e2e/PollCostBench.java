@@ -37,6 +37,17 @@ import java.util.regex.Pattern;
  */
 public final class PollCostBench {
     public static void main(String[] args) throws Exception {
+        int status = 0;
+        try {
+            run(args);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            status = 1;
+        }
+        System.exit(status); // gRPC and pool threads must not keep a finished bench alive
+    }
+
+    private static void run(String[] args) throws Exception {
         int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int polls = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
@@ -142,7 +153,7 @@ public final class PollCostBench {
                 .body();
         return Map.of(
                 "cpu",
-                value(text, "process_cpu_time_seconds_total"),
+                value(text, "process_cpu_time_ns_total") / 1e9,
                 "alloc",
                 value(text, "jvm_gc_memory_allocated_bytes_total"));
     }

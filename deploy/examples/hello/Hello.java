@@ -1,0 +1,65 @@
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Tide's example application: a tiny HTTP server in one source file, run as {@code java
+ * Hello.java} (no build step). Reads PORT (default 8080), GREETING (default "Hello") and
+ * APP_VERSION (default: TIDE_VERSION, set by the agent). {@code /} answers the greeting with the
+ * version and the node name; {@code /health} answers 200. Stops cleanly on SIGTERM.
+ */
+public class Hello {
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(env("PORT", "8080"));
+        String greeting = env("GREETING", "Hello");
+        String version = env("APP_VERSION", env("TIDE_VERSION", "dev"));
+        String node = env("TIDE_NODE_NAME", hostname());
+
+        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+        server.createContext("/", exchange -> {
+            if (!exchange.getRequestURI().getPath().equals("/")) {
+                send(exchange, 404, "not found\n");
+                return;
+            }
+            send(exchange, 200, greeting + " from " + node + " (version " + version + ")\n");
+        });
+        server.createContext("/health", exchange -> send(exchange, 200, "ok\n"));
+        server.start();
+        System.out.println("hello " + version + " listening on port " + port);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("hello " + version + " stopping");
+            server.stop(1);
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

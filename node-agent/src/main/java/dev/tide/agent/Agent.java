@@ -1,0 +1,371 @@
+package dev.tide.agent;
+
+import dev.tide.agent.apply.AppPaths;
+import dev.tide.agent.apply.ArtifactCache;
+import dev.tide.agent.apply.ArtifactSource;
+import dev.tide.agent.apply.Converger;
+import dev.tide.agent.apply.Readopter;
+import dev.tide.agent.apply.ReleasePreparer;
+import dev.tide.agent.apply.RestartHandler;
+import dev.tide.agent.state.AgentState;
+import dev.tide.agent.state.AtomicFiles;
+import dev.tide.agent.state.EventLog;
+import dev.tide.agent.state.Identity;
+import dev.tide.agent.state.IdentityStore;
+import dev.tide.agent.state.LocalState;
+import dev.tide.agent.state.NodeContext;
+import dev.tide.agent.supervise.LogRotator;
+import dev.tide.agent.supervise.Supervisor;
+import dev.tide.agent.transport.Backoff;
+import dev.tide.agent.transport.Enroller;
+import dev.tide.agent.transport.GatewayClient;
+import dev.tide.agent.transport.PullArtifactSource;
+import dev.tide.agent.transport.PullLoop;
+import dev.tide.agent.transport.PushServer;
+import dev.tide.agent.transport.ScheduleState;
+import dev.tide.agent.transport.StatusReporter;
+import dev.tide.proto.agent.v1.DesiredState;
+import dev.tide.proto.agent.v1.Schedule;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node agent: enrolls (once), serves push sessions, polls in pull mode, applies desired states
+ * and supervises the applications. A library: a test or a bench runs many in one JVM; {@code
+ * AgentMain} only parses flags and runs one. All workload changes (applies, restarts, re-adoption)
+ * run on one serial executor, so they never race.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+    private final AgentConfig config;
+    private final AgentDependencies deps;
+    private final AppPaths paths;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch startFinished = new CountDownLatch(1);
+    private final AtomicBoolean startCalled = new AtomicBoolean();
+    private final AtomicBoolean closeCalled = new AtomicBoolean();
+    private volatile Thread startThread;
+    private volatile boolean stopping;
+    private volatile Identity identity;
+    /** Set once the agent is fully wired: push sessions are refused until then. */
+    private volatile String acceptedSessionHash;
+
+    private LocalState state;
+    private ScheduleState schedules;
+    private ExecutorService serial;
+    private ScheduledExecutorService timer;
+    private Supervisor supervisor;
+    private GatewayClient gateway;
+    private StatusReporter reporter;
+    private PushServer pushServer;
+    private PullLoop pullLoop;
+
+    public Agent(AgentConfig config) {
+        this(config, AgentDependencies.defaults());
+    }
+
+    public Agent(AgentConfig config, AgentDependencies deps) {
+        this.config = config;
+        this.deps = deps;
+        this.paths = new AppPaths(config.dataDir());
+    }
+
+    /**
+     * Starts the agent; returns once it is enrolled and its loops run. Blocks while the control
+     * plane is unreachable for the first enrollment, until {@link #close()} (then it throws
+     * InterruptedException). On failure, call {@link #close()} to release what was started.
+     */
+    public void start() throws AgentException, InterruptedException {
+        if (!startCalled.compareAndSet(false, true)) {
+            throw new IllegalStateException("already started");
+        }
+        startThread = Thread.currentThread();
+        try {
+            if (stopping) {
+                throw new InterruptedException("agent closed before it started");
+            }
+            doStart();
+        } finally {
+            startThread = null;
+            startFinished.countDown();
+        }
+    }
+
+    private void doStart() throws AgentException, InterruptedException {
+        IdentityStore identities = new IdentityStore(config.dataDir());
+        Optional<Identity> saved;
+        try {
+            saved = identities.load();
+            if (saved.isEmpty() && config.enrollTokenValue().isEmpty()) {
+                throw new AgentException(
+                        "--enroll-token: required, " + identities.file() + " does not exist yet (first start)", 2);
+            }
+            if (saved.isEmpty() && config.name() == null) {
+                throw new AgentException("--name: required to enroll", 2);
+            }
+            AtomicFiles.createPrivateDirectory(config.dataDir());
+            state = LocalState.load(deps.stateStores().apply(config.dataDir()));
+        } catch (IOException e) {
+            throw new AgentException("cannot use data dir " + config.dataDir() + ": " + e.getMessage(), 1, e);
+        }
+        String threadPrefix = "tide-" + saved.map(Identity::nodeName).orElse(config.name());
+        serial = Executors.newSingleThreadExecutor(r -> daemon(r, threadPrefix + "-apply"));
+        timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, threadPrefix + "-timer"));
+        supervisor = new Supervisor(deps.workloads(), serial, timer, deps.clock());
+        gateway = new GatewayClient(
+                deps.channels().open(config.controlPlane(), config.keepAlive()),
+                config.rpcTimeout(),
+                config.fetchTimeout());
+        EventLog events = new EventLog(deps.clock());
+        AgentState initial = state.current();
+        schedules = new ScheduleState(state, initial.schedule());
+        reporter = new StatusReporter(
+                () -> identity.nodeId(),
+                state,
+                events,
+                schedules,
+                gateway,
+                timer,
+                Backoff.standard(deps.random()),
+                config.listen() != null,
+                deps.reportDelay());
+        ArtifactCache cache = new ArtifactCache(paths.artifacts());
+        ReleasePreparer preparer = new ReleasePreparer(paths);
+        Converger converger = new Converger(
+                state, events, preparer, supervisor, deps.health(), paths, config.stopGrace(), this::fallbackNode);
+        try {
+            if (config.listen() != null) {
+                pushServer = new PushServer(
+                                config.listen(),
+                                () -> identity.nodeId(),
+                                () -> acceptedSessionHash,
+                                state,
+                                schedules,
+                                reporter,
+                                cache,
+                                (desired, artifacts) ->
+                                        serial.execute(() -> applyQuietly(converger, desired, artifacts)))
+                        .start();
+            }
+        } catch (IOException e) {
+            throw new AgentException("--listen: cannot listen on " + config.listen() + ": " + e.getMessage(), 1, e);
+        }
+        identity = saved.isPresent() ? saved.get() : enroll(identities);
+        if (saved.isPresent() && config.name() != null && !config.name().equals(identity.nodeName())) {
+            log.warn("--name {} ignored: this data dir is enrolled as {}", config.name(), identity.nodeName());
+        }
+        if (stopping) {
+            throw new InterruptedException("agent closed while starting");
+        }
+        gateway.useCredential(identity.nodeCredential());
+        if (initial.schedule() == null) {
+            schedules.update(identity.schedule());
+        }
+        if (initial.node() == null) {
+            state.update(s -> s.withNode(fallbackNode()));
+        }
+        RestartHandler restarts = new RestartHandler(state, events, preparer, deps.health());
+        supervisor.setListener(restarts);
+        Readopter readopter =
+                new Readopter(state, events, preparer, supervisor, deps.workloads(), restarts, config.stopGrace());
+        serial.execute(() -> {
+            try {
+                readopter.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        reporter.start();
+        PullArtifactSource pullArtifacts = new PullArtifactSource(gateway, cache);
+        pullLoop = new PullLoop(
+                identity.nodeId(),
+                gateway,
+                schedules,
+                state::appliedGeneration,
+                desired -> applyAndWait(converger, desired, pullArtifacts),
+                deps.sleepers().get(),
+                Backoff.standard(deps.random()),
+                deps.random(),
+                deps.clock(),
+                pushServer != null,
+                config.rpcTimeout());
+        schedules.onChange(pullLoop::scheduleChanged);
+        pullLoop.start(threadPrefix + "-pull");
+        LogRotator rotator = new LogRotator(paths.apps(), config.logMaxBytes(), config.logKeep());
+        timer.scheduleWithFixedDelay(rotator, 30, 30, TimeUnit.SECONDS);
+        acceptedSessionHash = identity.sessionTokenSha256();
+        log.info(
+                "agent {} started (node {}, environment {}, mode {}, version {})",
+                identity.nodeName(),
+                identity.nodeId(),
+                identity.environment(),
+                schedules.mode(),
+                AgentVersion.get());
+    }
+
+    private Identity enroll(IdentityStore identities) throws AgentException, InterruptedException {
+        String endpoint = advertisedEndpoint().map(HostPort::toString).orElse("");
+        Enroller enroller = new Enroller(gateway, deps.sleepers().get(), Backoff.standard(deps.random()), deps.clock());
+        Identity enrolled =
+                enroller.enroll(config.enrollToken(), config.name(), config.labels(), endpoint, AgentVersion.get());
+        try {
+            identities.save(enrolled);
+        } catch (IOException e) {
+            throw new AgentException("cannot save " + identities.file() + ": " + e.getMessage(), 1, e);
+        }
+        return enrolled;
+    }
+
+    /** --advertise, else the listen address (with the real port, and this host's name for 0.0.0.0). */
+    private Optional<HostPort> advertisedEndpoint() {
+        if (config.advertise() != null || pushServer == null) {
+            return Optional.ofNullable(config.advertise());
+        }
+        HostPort bound = pushServer.address();
+        String host = config.listen().host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("*")) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "localhost";
+            }
+        }
+        return Optional.of(new HostPort(host, bound.port()));
+    }
+
+    private NodeContext fallbackNode() {
+        Identity id = identity;
+        return new NodeContext(
+                id != null ? id.nodeName() : config.name(), id != null ? id.environment() : "", config.labels());
+    }
+
+    private Converger.Outcome applyAndWait(Converger converger, DesiredState desired, ArtifactSource artifacts)
+            throws InterruptedException {
+        try {
+            return serial.submit(() -> converger.converge(desired, artifacts)).get();
+        } catch (ExecutionException e) {
+            log.error("applying generation {} failed", desired.getGeneration(), e.getCause());
+            return Converger.Outcome.RETRY_LATER;
+        }
+    }
+
+    private void applyQuietly(Converger converger, DesiredState desired, ArtifactSource artifacts) {
+        try {
+            converger.converge(desired, artifacts);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("applying generation {} failed", desired.getGeneration(), e);
+        }
+        reporter.markDirty();
+    }
+
+    /**
+     * Stops the loops and the listener and saves the state. Applications keep running unless
+     * {@code --stop-apps-on-exit}; the next start re-adopts them.
+     */
+    @Override
+    public void close() {
+        if (!closeCalled.compareAndSet(false, true)) {
+            return;
+        }
+        stopping = true;
+        Thread starting = startThread;
+        if (starting != null) {
+            starting.interrupt(); // ends an enrollment that is still retrying
+        }
+        try {
+            if (startCalled.get() && !startFinished.await(15, TimeUnit.SECONDS)) {
+                log.warn("start did not finish; stopping anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (serial == null) {
+            closed.countDown(); // start failed before anything ran
+            return;
+        }
+        log.info("agent stopping");
+        if (pullLoop != null) {
+            pullLoop.stop();
+        }
+        if (pushServer != null) {
+            pushServer.close();
+        }
+        try {
+            if (serial != null) {
+                serial.shutdown();
+                if (!serial.awaitTermination(5, TimeUnit.SECONDS)) {
+                    serial.shutdownNow();
+                    serial.awaitTermination(config.stopGrace().toMillis() + 5000, TimeUnit.MILLISECONDS);
+                }
+            }
+            if (supervisor != null) {
+                if (config.stopAppsOnExit()) {
+                    supervisor.stopAll(config.stopGrace());
+                } else {
+                    supervisor.detachAll();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        if (state != null) {
+            state.flush();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+        log.info("agent stopped");
+        closed.countDown();
+    }
+
+    /** Blocks until {@link #close()} finished. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** The enrolled identity (null before {@link #start()}). */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** The applied state as recorded. */
+    public AgentState state() {
+        return state.current();
+    }
+
+    public Schedule schedule() {
+        return schedules.current();
+    }
+
+    /** True while the pull loop polls (false when idle in PUSH mode). */
+    public boolean isPolling() {
+        return pullLoop != null && pullLoop.isPolling();
+    }
+
+    /** Where push sessions are accepted, if the agent listens. */
+    public Optional<HostPort> pushAddress() {
+        return Optional.ofNullable(pushServer).map(PushServer::address);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.tide.agent.apply;
+
+import dev.tide.agent.supervise.Workload;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/** Probes real processes: HTTP GET on 127.0.0.1 (2xx), a TCP connect, or a command exiting 0. */
+public final class ProbeHealthChecker implements HealthChecker {
+    private static final Duration INTERVAL = Duration.ofMillis(250);
+    private static final int PROBE_TIMEOUT_MS = 2000;
+
+    private final Clock clock;
+
+    public ProbeHealthChecker(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Result await(ResolvedHealthCheck check, Path workDir, Workload workload) throws InterruptedException {
+        Instant deadline = clock.instant().plus(check.timeout());
+        String last = "no answer";
+        while (true) {
+            if (!workload.isAlive()) {
+                String code = workload.onExit().isDone()
+                        ? workload.onExit().join().stream()
+                                .mapToObj(c -> " with code " + c)
+                                .findFirst()
+                                .orElse("")
+                        : "";
+                return Result.failed("process exited" + code + " before it became healthy");
+            }
+            String failure = probe(check, workDir, deadline);
+            if (failure == null) {
+                return Result.ok();
+            }
+            last = failure;
+            if (!clock.instant().plus(INTERVAL).isBefore(deadline)) {
+                return Result.failed("health check " + check + " failed for "
+                        + check.timeout().toSeconds() + "s: " + last);
+            }
+            Thread.sleep(INTERVAL.toMillis());
+        }
+    }
+
+    /** Null when healthy, otherwise what went wrong. */
+    private String probe(ResolvedHealthCheck check, Path workDir, Instant deadline) throws InterruptedException {
+        return switch (check.kind()) {
+            case NONE -> null;
+            case HTTP -> http(check.port(), check.path());
+            case TCP -> tcp(check.port());
+            case COMMAND -> command(check, workDir, deadline);
+        };
+    }
+
+    private static String http(int port, String path) {
+        HttpURLConnection conn = null;
+        try {
+            conn = (HttpURLConnection)
+                    URI.create("http://127.0.0.1:" + port + path).toURL().openConnection(Proxy.NO_PROXY);
+            conn.setConnectTimeout(PROBE_TIMEOUT_MS);
+            conn.setReadTimeout(PROBE_TIMEOUT_MS);
+            conn.setInstanceFollowRedirects(false);
+            int status = conn.getResponseCode();
+            try (InputStream in = status < 400 ? conn.getInputStream() : conn.getErrorStream()) {
+                if (in != null) {
+                    in.readAllBytes();
+                }
+            }
+            return status >= 200 && status < 300 ? null : "HTTP " + status;
+        } catch (IOException | IllegalArgumentException e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        } finally {
+            if (conn != null) {
+                conn.disconnect();
+            }
+        }
+    }
+
+    private static String tcp(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), PROBE_TIMEOUT_MS);
+            return null;
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
+    private String command(ResolvedHealthCheck check, Path workDir, Instant deadline) throws InterruptedException {
+        Process p = null;
+        try {
+            p = new ProcessBuilder(check.argv())
+                    .directory(workDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectErrorStream(true)
+                    .start();
+            long waitMs =
+                    Math.max(100, Duration.between(clock.instant(), deadline).toMillis());
+            if (!p.waitFor(waitMs, TimeUnit.MILLISECONDS)) {
+                return "command did not finish in time";
+            }
+            return p.exitValue() == 0 ? null : "command exited with " + p.exitValue();
+        } catch (IOException e) {
+            return "cannot run command: " + e.getMessage();
+        } finally {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}

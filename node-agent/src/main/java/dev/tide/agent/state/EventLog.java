@@ -1,0 +1,77 @@
+package dev.tide.agent.state;
+
+import com.google.protobuf.Timestamp;
+import dev.tide.proto.agent.v1.Event;
+import dev.tide.proto.agent.v1.EventType;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Events not yet delivered to the control plane, oldest first. A report takes a snapshot and
+ * acknowledges it once sent, so events survive a dropped session or an unreachable control plane.
+ */
+public final class EventLog {
+    private static final Logger log = LoggerFactory.getLogger(EventLog.class);
+    private static final int CAPACITY = 1000;
+
+    private final Clock clock;
+    private final Deque<Entry> entries = new ArrayDeque<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private long nextSeq = 1;
+
+    public EventLog(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Events up to {@code lastSeq}, to acknowledge with {@link #ack(long)} once delivered. */
+    public record Pending(long lastSeq, List<Event> events) {}
+
+    private record Entry(long seq, Event event) {}
+
+    public void add(long generation, String app, String version, EventType type, String message) {
+        Instant now = clock.instant();
+        Event event = Event.newBuilder()
+                .setGeneration(generation)
+                .setApplication(app)
+                .setVersion(version == null ? "" : version)
+                .setType(type)
+                .setAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setMessage(message == null ? "" : message)
+                .build();
+        synchronized (this) {
+            entries.addLast(new Entry(nextSeq++, event));
+            if (entries.size() > CAPACITY) {
+                entries.removeFirst();
+                log.warn("more than {} undelivered events; dropping the oldest", CAPACITY);
+            }
+        }
+        listeners.forEach(Runnable::run);
+    }
+
+    public synchronized Pending pending() {
+        List<Event> events = new ArrayList<>(entries.size());
+        long last = 0;
+        for (Entry e : entries) {
+            events.add(e.event());
+            last = e.seq();
+        }
+        return new Pending(last, events);
+    }
+
+    public synchronized void ack(long upToSeq) {
+        while (!entries.isEmpty() && entries.peekFirst().seq() <= upToSeq) {
+            entries.removeFirst();
+        }
+    }
+
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+}

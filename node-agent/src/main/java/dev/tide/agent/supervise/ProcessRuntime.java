@@ -1,0 +1,101 @@
+package dev.tide.agent.supervise;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell. */
+public final class ProcessRuntime implements WorkloadRuntime {
+    /** Start instants are derived from clock ticks; allow for rounding between two readings. */
+    private static final Duration START_TOLERANCE = Duration.ofSeconds(1);
+
+    private final Clock clock;
+
+    public ProcessRuntime(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Workload start(WorkloadSpec spec) throws IOException {
+        Files.createDirectories(spec.stdout().getParent());
+        Files.createDirectories(spec.stderr().getParent());
+        ProcessBuilder pb = new ProcessBuilder(spec.argv())
+                .directory(spec.workDir().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                // O_APPEND: after a copy-truncate rotation the process keeps writing at the new end.
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.stdout().toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(spec.stderr().toFile()));
+        pb.environment().putAll(spec.env());
+        Process process = pb.start();
+        ProcessHandle handle = process.toHandle();
+        Instant started = handle.info().startInstant().orElse(clock.instant());
+        return new ProcessWorkload(handle, started, process.onExit().thenApply(p -> OptionalInt.of(p.exitValue())));
+    }
+
+    @Override
+    public Optional<Workload> adopt(long pid, Instant startedAt) {
+        if (pid <= 0 || startedAt == null) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(h -> h.info()
+                        .startInstant()
+                        .map(s -> Duration.between(s, startedAt).abs().compareTo(START_TOLERANCE) <= 0)
+                        .orElse(false))
+                .map(h -> new ProcessWorkload(h, startedAt, h.onExit().thenApply(x -> OptionalInt.empty())));
+    }
+
+    private record ProcessWorkload(ProcessHandle handle, Instant startedAt, CompletableFuture<OptionalInt> exit)
+            implements Workload {
+
+        @Override
+        public long pid() {
+            return handle.pid();
+        }
+
+        @Override
+        public boolean isAlive() {
+            return handle.isAlive();
+        }
+
+        @Override
+        public CompletableFuture<OptionalInt> onExit() {
+            return exit;
+        }
+
+        @Override
+        public void stop(Duration grace) throws InterruptedException {
+            if (!handle.isAlive()) {
+                return;
+            }
+            handle.destroy();
+            if (awaitExit(grace)) {
+                return;
+            }
+            handle.descendants().forEach(ProcessHandle::destroyForcibly);
+            handle.destroyForcibly();
+            awaitExit(Duration.ofSeconds(5));
+        }
+
+        private boolean awaitExit(Duration timeout) throws InterruptedException {
+            try {
+                handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                return !handle.isAlive();
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tide.agent.transport;
+
+import dev.tide.agent.HostPort;
+import dev.tide.agent.apply.ArtifactCache;
+import dev.tide.agent.state.LocalState;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's listener for push sessions ({@code --listen}). Accepts the control plane's
+ * keepalive pings every 20s, also between calls, so an idle session survives middleboxes.
+ */
+public final class PushServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PushServer.class);
+
+    private final Server server;
+    private final SessionService service;
+
+    public PushServer(
+            HostPort listen,
+            Supplier<String> nodeId,
+            Supplier<String> sessionTokenSha256,
+            LocalState state,
+            ScheduleState schedules,
+            StatusReporter reporter,
+            ArtifactCache cache,
+            ApplySubmitter submitter) {
+        this.service = new SessionService(
+                nodeId, state, schedules, reporter, new PushApplyHandler(state, cache, submitter, reporter));
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+                .addService(ServerInterceptors.intercept(service, new SessionAuthInterceptor(sessionTokenSha256)))
+                .permitKeepAliveTime(20, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(60, TimeUnit.SECONDS)
+                .maxInboundMessageSize(16 * 1024 * 1024)
+                .build();
+    }
+
+    public PushServer start() throws IOException {
+        server.start();
+        log.info("listening for push sessions on {}", address());
+        return this;
+    }
+
+    /** The bound address (the real port when listening on port 0). */
+    public HostPort address() {
+        InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
+        return HostPort.of(bound);
+    }
+
+    @Override
+    public void close() {
+        service.closeCurrent();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

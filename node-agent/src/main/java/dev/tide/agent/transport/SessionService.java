@@ -1,0 +1,105 @@
+package dev.tide.agent.transport;
+
+import dev.tide.agent.AgentVersion;
+import dev.tide.agent.state.LocalState;
+import dev.tide.proto.agent.v1.AgentMessage;
+import dev.tide.proto.agent.v1.AgentSessionGrpc;
+import dev.tide.proto.agent.v1.ControlMessage;
+import dev.tide.proto.agent.v1.Hello;
+import dev.tide.proto.agent.v1.ModeAck;
+import dev.tide.proto.agent.v1.Pong;
+import dev.tide.proto.agent.v1.SetMode;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves AgentSession: says Hello, reports what happened since the last session, then dispatches
+ * Apply/ArtifactChunk, SetMode and Ping. A second session replaces the first.
+ */
+final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
+    private static final Logger log = LoggerFactory.getLogger(SessionService.class);
+
+    private final Supplier<String> nodeId;
+    private final LocalState state;
+    private final ScheduleState schedules;
+    private final StatusReporter reporter;
+    private final PushApplyHandler applies;
+    private final AtomicReference<PushSession> current = new AtomicReference<>();
+
+    SessionService(
+            Supplier<String> nodeId,
+            LocalState state,
+            ScheduleState schedules,
+            StatusReporter reporter,
+            PushApplyHandler applies) {
+        this.nodeId = nodeId;
+        this.state = state;
+        this.schedules = schedules;
+        this.reporter = reporter;
+        this.applies = applies;
+    }
+
+    @Override
+    public StreamObserver<ControlMessage> session(StreamObserver<AgentMessage> responses) {
+        PushSession session = new PushSession((ServerCallStreamObserver<AgentMessage>) responses, this);
+        PushSession previous = current.getAndSet(session);
+        if (previous != null) {
+            log.info("a new push session replaces the previous one");
+            reporter.detach(previous);
+            applies.sessionEnded(previous);
+            previous.replaced();
+        }
+        session.send(AgentMessage.newBuilder()
+                .setHello(Hello.newBuilder()
+                        .setNodeId(nodeId.get())
+                        .setAppliedGeneration(state.appliedGeneration())
+                        .setMode(schedules.mode())
+                        .setAgentVersion(AgentVersion.get()))
+                .build());
+        reporter.attach(session);
+        log.info("push session opened");
+        return session;
+    }
+
+    void handle(PushSession session, ControlMessage message) {
+        switch (message.getKindCase()) {
+            case APPLY -> applies.onApply(session, message.getApply());
+            case ARTIFACT_CHUNK -> applies.onChunk(session, message.getArtifactChunk());
+            case SET_MODE -> setMode(session, message.getSetMode());
+            case PING ->
+                session.send(AgentMessage.newBuilder()
+                        .setPong(Pong.newBuilder()
+                                .setNonce(message.getPing().getNonce())
+                                .setAppliedGeneration(state.appliedGeneration()))
+                        .build());
+            case KIND_NOT_SET -> log.debug("empty control message ignored");
+        }
+    }
+
+    private void setMode(PushSession session, SetMode setMode) {
+        schedules.update(setMode.getSchedule());
+        session.send(AgentMessage.newBuilder()
+                .setModeAck(ModeAck.newBuilder().setMode(schedules.mode()))
+                .build());
+    }
+
+    void ended(PushSession session) {
+        if (current.compareAndSet(session, null)) {
+            log.info("push session closed");
+        }
+        reporter.detach(session);
+        applies.sessionEnded(session);
+    }
+
+    /** Ends the open session (agent shutdown). */
+    void closeCurrent() {
+        PushSession session = current.getAndSet(null);
+        if (session != null) {
+            session.onCompleted();
+        }
+    }
+}

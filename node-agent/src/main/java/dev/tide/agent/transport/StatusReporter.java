@@ -1,0 +1,196 @@
+package dev.tide.agent.transport;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.tide.agent.AgentVersion;
+import dev.tide.agent.state.AgentState;
+import dev.tide.agent.state.EventLog;
+import dev.tide.agent.state.LocalState;
+import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.ReportStatusResponse;
+import dev.tide.proto.agent.v1.StatusReport;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends status reports when the state changes or events happen, batched over a short delay: on
+ * the push session when one is open, otherwise with ReportStatus while the agent pulls. Events
+ * stay queued until a report carrying them was sent, so a dropped session or an unreachable
+ * control plane loses nothing (within the event log's capacity).
+ */
+public final class StatusReporter {
+    private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
+
+    private final Supplier<String> nodeId;
+    private final LocalState state;
+    private final EventLog events;
+    private final ScheduleState schedules;
+    private final GatewayClient gateway;
+    private final ScheduledExecutorService scheduler;
+    private final Backoff backoff;
+    private final boolean listening;
+    private final Duration batchDelay;
+    private final Object sendLock = new Object();
+    private PushSession session;
+    private boolean dirty;
+    private boolean scheduled;
+    private boolean inFlight;
+
+    public StatusReporter(
+            Supplier<String> nodeId,
+            LocalState state,
+            EventLog events,
+            ScheduleState schedules,
+            GatewayClient gateway,
+            ScheduledExecutorService scheduler,
+            Backoff backoff,
+            boolean listening,
+            Duration batchDelay) {
+        this.nodeId = nodeId;
+        this.state = state;
+        this.events = events;
+        this.schedules = schedules;
+        this.gateway = gateway;
+        this.scheduler = scheduler;
+        this.backoff = backoff;
+        this.listening = listening;
+        this.batchDelay = batchDelay;
+    }
+
+    public void start() {
+        state.onChange(this::markDirty);
+        events.onChange(this::markDirty);
+        schedules.onChange(this::markDirty);
+        markDirty();
+    }
+
+    public void markDirty() {
+        synchronized (this) {
+            dirty = true;
+            if (scheduled || inFlight) {
+                return;
+            }
+            scheduled = true;
+        }
+        schedule(batchDelay);
+    }
+
+    /** A push session opened: report to it right away (after its Hello). */
+    void attach(PushSession newSession) {
+        synchronized (this) {
+            session = newSession;
+        }
+        sendTo(newSession);
+    }
+
+    void detach(PushSession ended) {
+        synchronized (this) {
+            if (session == ended) {
+                session = null;
+            }
+        }
+    }
+
+    /** Sends a report on the session now; true when it went out. */
+    boolean sendTo(PushSession target) {
+        synchronized (sendLock) {
+            EventLog.Pending pending = events.pending();
+            if (!target.sendStatus(build(pending))) {
+                return false;
+            }
+            events.ack(pending.lastSeq());
+            return true;
+        }
+    }
+
+    public StatusReport currentReport() {
+        return build(events.pending());
+    }
+
+    private void flush() {
+        PushSession target;
+        synchronized (this) {
+            scheduled = false;
+            if (!dirty) {
+                return;
+            }
+            dirty = false;
+            target = session;
+        }
+        if (target != null) {
+            if (!sendTo(target)) {
+                markPending();
+            }
+            return;
+        }
+        if (schedules.mode() == DeliveryMode.PUSH && listening) {
+            markPending(); // kept for the next session
+            return;
+        }
+        EventLog.Pending pending = events.pending();
+        synchronized (this) {
+            inFlight = true;
+        }
+        Futures.addCallback(
+                gateway.reportStatus(build(pending)),
+                new FutureCallback<ReportStatusResponse>() {
+                    @Override
+                    public void onSuccess(ReportStatusResponse response) {
+                        events.ack(pending.lastSeq());
+                        backoff.reset();
+                        finished(null);
+                        schedules.update(response.getSchedule());
+                    }
+
+                    @Override
+                    public void onFailure(Throwable t) {
+                        Duration retry = backoff.next();
+                        log.warn("status report not delivered ({}); retry in {}ms", t.getMessage(), retry.toMillis());
+                        markPending();
+                        finished(retry);
+                    }
+                },
+                MoreExecutors.directExecutor());
+    }
+
+    private synchronized void markPending() {
+        dirty = true;
+    }
+
+    private void finished(Duration retry) {
+        synchronized (this) {
+            inFlight = false;
+            if (!dirty || scheduled) {
+                return;
+            }
+            scheduled = true;
+        }
+        schedule(retry != null ? retry : batchDelay);
+    }
+
+    private void schedule(Duration delay) {
+        try {
+            scheduler.schedule(this::flush, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    private StatusReport build(EventLog.Pending pending) {
+        AgentState current = state.current();
+        StatusReport.Builder report = StatusReport.newBuilder()
+                .setNodeId(nodeId.get())
+                .setAppliedGeneration(current.appliedGeneration())
+                .setMode(schedules.mode())
+                .setAgentVersion(AgentVersion.get())
+                .addAllEvents(pending.events());
+        current.apps().forEach((app, record) -> report.addApplications(record.toStatus(app)));
+        return report.build();
+    }
+}

@@ -1,0 +1,224 @@
+package dev.tide.agent;
+
+import static dev.tide.agent.support.TestApps.get;
+import static dev.tide.agent.support.TestApps.hello;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.tide.agent.support.AgentHarness;
+import dev.tide.agent.support.FakeControlPlane;
+import dev.tide.agent.support.KillStartedProcesses;
+import dev.tide.agent.support.PushClient;
+import dev.tide.agent.support.TestApps;
+import dev.tide.proto.agent.v1.AgentMessage;
+import dev.tide.proto.agent.v1.AppRelease;
+import dev.tide.proto.agent.v1.AppState;
+import dev.tide.proto.agent.v1.Apply;
+import dev.tide.proto.agent.v1.ArtifactChunk;
+import dev.tide.proto.agent.v1.CommandCheck;
+import dev.tide.proto.agent.v1.ControlMessage;
+import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.DesiredState;
+import dev.tide.proto.agent.v1.EventType;
+import dev.tide.proto.agent.v1.HealthCheck;
+import dev.tide.proto.agent.v1.Ping;
+import dev.tide.proto.agent.v1.SetMode;
+import dev.tide.proto.agent.v1.StatusReport;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's push listener, driven the way the control plane's dispatcher drives it. */
+@ExtendWith(KillStartedProcesses.class)
+class PushSessionTests {
+    private static final Duration WAIT = Duration.ofSeconds(40);
+
+    @TempDir
+    Path dir;
+
+    private AgentHarness harness;
+    private FakeControlPlane cp;
+    private Agent agent;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = new AgentHarness(dir);
+        cp = harness.controlPlane;
+        cp.setSchedule(FakeControlPlane.push());
+        agent = harness.start(
+                harness.config().listen(new HostPort("127.0.0.1", 0)).build());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void appliesWithTheArtifactStreamedOnTheSessionAndTreatsADuplicateApplyAsANoOp() throws Exception {
+        byte[] artifact = TestApps.helloTarGz();
+        String sha = TestApps.hashOf(artifact);
+        DesiredState desired = state(1, hello("1.0.0", sha, artifact.length, "/health", 30));
+        try (PushClient session = open(FakeControlPlane.SESSION_TOKEN)) {
+            AgentMessage hello = session.next(AgentMessage::hasHello, WAIT);
+            assertThat(hello.getHello().getNodeId()).isEqualTo(FakeControlPlane.NODE_ID);
+            assertThat(hello.getHello().getAppliedGeneration()).isZero();
+            assertThat(hello.getHello().getMode()).isEqualTo(DeliveryMode.PUSH);
+
+            session.send(apply(desired));
+            AgentMessage request = session.next(AgentMessage::hasArtifactRequest, WAIT);
+            assertThat(request.getArtifactRequest().getGeneration()).isEqualTo(1);
+            assertThat(request.getArtifactRequest().getSha256List()).containsExactly(sha);
+            streamArtifact(session, sha, artifact);
+
+            StatusReport healthy =
+                    session.next(status(1, AppState.HEALTHY), WAIT).getStatus();
+            assertThat(healthy.getEventsList()).extracting(e -> e.getType()).contains(EventType.BECAME_HEALTHY);
+            assertThat(get(harness.appPort, "/")).isEqualTo("Hi from node-1 (version 1.0.0)\n");
+            long pid = agent.state().apps().get("hello").pid();
+
+            session.send(apply(desired));
+            StatusReport again = session.next(AgentMessage::hasStatus, WAIT).getStatus();
+            assertThat(again.getAppliedGeneration()).isEqualTo(1);
+            assertThat(again.getEventsList()).isEmpty();
+            assertThat(agent.state().apps().get("hello").pid()).isEqualTo(pid);
+
+            session.send(ControlMessage.newBuilder()
+                    .setPing(Ping.newBuilder().setNonce(42))
+                    .build());
+            AgentMessage pong = session.next(AgentMessage::hasPong, WAIT);
+            assertThat(pong.getPong().getNonce()).isEqualTo(42);
+            assertThat(pong.getPong().getAppliedGeneration()).isEqualTo(1);
+        }
+        assertThat(cp.polls).isEmpty(); // PUSH with a listener: the node never calls the master
+    }
+
+    @Test
+    void aSessionWithoutTheRightTokenIsRefused() throws Exception {
+        for (String token : new String[] {"wrong-token", null}) {
+            try (PushClient session = open(token)) {
+                await().until(() -> session.closedWith() != null);
+                assertThat(session.closedWith().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            }
+        }
+    }
+
+    @Test
+    void aSecondSessionReplacesTheFirst() throws Exception {
+        try (PushClient first = open(FakeControlPlane.SESSION_TOKEN)) {
+            first.next(AgentMessage::hasHello, WAIT);
+            try (PushClient second = open(FakeControlPlane.SESSION_TOKEN)) {
+                second.next(AgentMessage::hasHello, WAIT);
+                await().until(() -> first.closedWith() != null);
+                assertThat(first.closedWith().getCode()).isEqualTo(Status.Code.ABORTED);
+                assertThat(second.closedWith()).isNull();
+            }
+        }
+    }
+
+    @Test
+    void setModeSwitchesPollingOnAndTheControlPlaneSwitchesItOff() throws Exception {
+        assertThat(agent.isPolling()).isFalse();
+        try (PushClient session = open(FakeControlPlane.SESSION_TOKEN)) {
+            session.next(AgentMessage::hasHello, WAIT);
+            cp.setSchedule(FakeControlPlane.watch(5));
+            session.send(ControlMessage.newBuilder()
+                    .setSetMode(SetMode.newBuilder().setSchedule(FakeControlPlane.watch(5)))
+                    .build());
+            AgentMessage ack = session.next(AgentMessage::hasModeAck, WAIT);
+            assertThat(ack.getModeAck().getMode()).isEqualTo(DeliveryMode.PULL);
+        }
+        await().until(() -> !cp.polls.isEmpty() && agent.isPolling());
+        assertThat(agent.state().schedule().getMode()).isEqualTo(DeliveryMode.PULL);
+
+        cp.setSchedule(FakeControlPlane.push()); // reaches the agent with its next poll answer
+        await().until(() -> !agent.isPolling());
+        assertThat(agent.state().schedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+    }
+
+    @Test
+    void eventsThatCouldNotBeSentArriveOnTheNextSessionAfterHello() throws Exception {
+        byte[] artifact = TestApps.tarGz(java.util.Map.of("README", "x".getBytes()));
+        String sha = TestApps.hashOf(artifact);
+        AppRelease unhealthy = AppRelease.newBuilder()
+                .setApplication("sleeper")
+                .setVersion("1")
+                .setArtifactSha256(sha)
+                .setArtifactSize(artifact.length)
+                .addStart("/bin/sleep")
+                .addStart("30")
+                .setHealthCheck(HealthCheck.newBuilder()
+                        .setCommand(CommandCheck.newBuilder().addArgv("/bin/false"))
+                        .setTimeoutSeconds(1))
+                .build();
+        try (PushClient first = open(FakeControlPlane.SESSION_TOKEN)) {
+            first.next(AgentMessage::hasHello, WAIT);
+            first.send(apply(state(1, unhealthy)));
+            first.next(AgentMessage::hasArtifactRequest, WAIT);
+            streamArtifact(first, sha, artifact);
+            first.next(
+                    m -> m.hasStatus()
+                            && m.getStatus().getEventsList().stream().anyMatch(e -> e.getType() == EventType.DELIVERED),
+                    WAIT);
+            first.cancel(); // the session drops while the release is being checked
+        }
+        await().atMost(WAIT).until(() -> agent.state().appliedGeneration() == 1);
+
+        try (PushClient second = open(FakeControlPlane.SESSION_TOKEN)) {
+            AgentMessage hello = second.next(m -> true, WAIT);
+            assertThat(hello.hasHello()).isTrue();
+            assertThat(hello.getHello().getAppliedGeneration()).isEqualTo(1);
+            StatusReport report = second.next(AgentMessage::hasStatus, WAIT).getStatus();
+            assertThat(report.getEventsList()).extracting(e -> e.getType()).contains(EventType.APPLY_FAILED);
+            assertThat(report.getApplications(0).getState()).isEqualTo(AppState.FAILED);
+        }
+    }
+
+    private PushClient open(String token) {
+        return new PushClient(agent.pushAddress().orElseThrow(), token);
+    }
+
+    private static DesiredState state(long generation, AppRelease... apps) {
+        return DesiredState.newBuilder()
+                .setNodeId(FakeControlPlane.NODE_ID)
+                .setNodeName("node-1")
+                .setEnvironment(FakeControlPlane.ENVIRONMENT)
+                .setGeneration(generation)
+                .addAllApplications(java.util.List.of(apps))
+                .build();
+    }
+
+    private static ControlMessage apply(DesiredState desired) {
+        return ControlMessage.newBuilder()
+                .setApply(Apply.newBuilder().setState(desired))
+                .build();
+    }
+
+    private static void streamArtifact(PushClient session, String sha, byte[] bytes) {
+        int chunk = 4096;
+        for (int offset = 0; offset < bytes.length; offset += chunk) {
+            int end = Math.min(bytes.length, offset + chunk);
+            session.send(ControlMessage.newBuilder()
+                    .setArtifactChunk(ArtifactChunk.newBuilder()
+                            .setSha256(sha)
+                            .setOffset(offset)
+                            .setData(ByteString.copyFrom(bytes, offset, end - offset))
+                            .setTotalSize(bytes.length)
+                            .setLast(end == bytes.length))
+                    .build());
+        }
+    }
+
+    private static Predicate<AgentMessage> status(long generation, AppState state) {
+        return m -> m.hasStatus()
+                && m.getStatus().getAppliedGeneration() == generation
+                && m.getStatus().getApplicationsList().stream().anyMatch(a -> a.getState() == state);
+    }
+}

@@ -1,0 +1,280 @@
+package dev.tide.agent.support;
+
+import com.google.protobuf.ByteString;
+import dev.tide.agent.HostPort;
+import dev.tide.agent.apply.Sha256;
+import dev.tide.proto.agent.v1.AgentGatewayGrpc;
+import dev.tide.proto.agent.v1.AppRelease;
+import dev.tide.proto.agent.v1.AppStatus;
+import dev.tide.proto.agent.v1.ArtifactChunk;
+import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.DesiredState;
+import dev.tide.proto.agent.v1.EnrollRequest;
+import dev.tide.proto.agent.v1.EnrollResponse;
+import dev.tide.proto.agent.v1.Event;
+import dev.tide.proto.agent.v1.FetchArtifactRequest;
+import dev.tide.proto.agent.v1.GetDesiredStateRequest;
+import dev.tide.proto.agent.v1.GetDesiredStateResponse;
+import dev.tide.proto.agent.v1.ReportStatusResponse;
+import dev.tide.proto.agent.v1.Schedule;
+import dev.tide.proto.agent.v1.StatusReport;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small control plane for tests: serves AgentGateway over real gRPC on a localhost port, holds
+ * one node's desired state and records what the agent sent.
+ */
+public final class FakeControlPlane implements AutoCloseable {
+    public static final String ENROLL_TOKEN = "enroll-token-1";
+    public static final String NODE_CREDENTIAL = "node-credential-1";
+    public static final String SESSION_TOKEN = "session-token-1";
+    public static final String NODE_ID = "7f1c1a52-0000-4000-8000-000000000001";
+    public static final String ENVIRONMENT = "staging";
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    public final List<EnrollRequest> enrollments = new CopyOnWriteArrayList<>();
+    public final List<GetDesiredStateRequest> polls = new CopyOnWriteArrayList<>();
+    /** Milliseconds left before each poll's deadline, as the server saw it. */
+    public final List<Long> pollDeadlineMillis = new CopyOnWriteArrayList<>();
+
+    public final List<StatusReport> reports = new CopyOnWriteArrayList<>();
+    public final List<FetchArtifactRequest> fetches = new CopyOnWriteArrayList<>();
+    public final List<String> rejectedCredentials = new CopyOnWriteArrayList<>();
+    public final AtomicInteger authorizedCalls = new AtomicInteger();
+    private final Map<String, byte[]> artifacts = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+    private final Server server;
+    private volatile boolean refuseEnroll;
+    private Schedule schedule = watch(5);
+    private DesiredState desired;
+    private long generation;
+    private Map<String, String> labels = Map.of();
+    private String nodeName = "node-1";
+
+    public FakeControlPlane() throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ServerInterceptors.intercept(new Gateway(), new CredentialCheck()))
+                .build()
+                .start();
+    }
+
+    public static Schedule watch(int maxWait) {
+        return Schedule.newBuilder()
+                .setMode(DeliveryMode.PULL)
+                .setIntervalSeconds(30)
+                .setWatch(true)
+                .setMaxWaitSeconds(maxWait)
+                .build();
+    }
+
+    public static Schedule push() {
+        return Schedule.newBuilder()
+                .setMode(DeliveryMode.PUSH)
+                .setIntervalSeconds(30)
+                .setMaxWaitSeconds(5)
+                .build();
+    }
+
+    public HostPort address() {
+        return HostPort.of((InetSocketAddress) server.getListenSockets().get(0));
+    }
+
+    public void refuseEnrollment() {
+        refuseEnroll = true;
+    }
+
+    public void setSchedule(Schedule newSchedule) {
+        synchronized (lock) {
+            schedule = newSchedule;
+            lock.notifyAll(); // a mode switch ends long-polls early
+        }
+    }
+
+    public String addArtifact(byte[] bytes) {
+        String sha = Sha256.hex(bytes);
+        artifacts.put(sha, bytes);
+        return sha;
+    }
+
+    /** Serves {@code bytes} under a name that may not be their hash (a corrupt or tampered store). */
+    public void addArtifactAs(String sha, byte[] bytes) {
+        artifacts.put(sha, bytes);
+    }
+
+    /** Publishes a new desired state; returns its generation. */
+    public long publish(AppRelease... apps) {
+        synchronized (lock) {
+            generation++;
+            desired = DesiredState.newBuilder()
+                    .setNodeId(NODE_ID)
+                    .setNodeName(nodeName)
+                    .setEnvironment(ENVIRONMENT)
+                    .setGeneration(generation)
+                    .putAllLabels(labels)
+                    .addAllApplications(List.of(apps))
+                    .build();
+            lock.notifyAll();
+            return generation;
+        }
+    }
+
+    public DesiredState desired() {
+        synchronized (lock) {
+            return desired;
+        }
+    }
+
+    public Optional<StatusReport> latestReport() {
+        return reports.isEmpty() ? Optional.empty() : Optional.of(reports.get(reports.size() - 1));
+    }
+
+    /** The application's status in the newest report. */
+    public Optional<AppStatus> status(String app) {
+        return latestReport()
+                .flatMap(r -> r.getApplicationsList().stream()
+                        .filter(s -> s.getApplication().equals(app))
+                        .findFirst());
+    }
+
+    public List<Event> events() {
+        return reports.stream().flatMap(r -> r.getEventsList().stream()).toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow();
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private final class CredentialCheck implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (!call.getMethodDescriptor().getBareMethodName().equals("Enroll")) {
+                String auth = headers.get(AUTHORIZATION);
+                if (!("Bearer " + NODE_CREDENTIAL).equals(auth)) {
+                    rejectedCredentials.add(String.valueOf(auth));
+                    call.close(Status.UNAUTHENTICATED.withDescription("bad credential"), new Metadata());
+                    return new ServerCall.Listener<>() {};
+                }
+                authorizedCalls.incrementAndGet();
+            }
+            return next.startCall(call, headers);
+        }
+    }
+
+    private final class Gateway extends AgentGatewayGrpc.AgentGatewayImplBase {
+        @Override
+        public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> out) {
+            enrollments.add(request);
+            if (refuseEnroll || !request.getToken().equals(ENROLL_TOKEN)) {
+                out.onError(Status.PERMISSION_DENIED
+                        .withDescription("enrollment token is unknown, used or expired")
+                        .asRuntimeException());
+                return;
+            }
+            synchronized (lock) {
+                labels = new HashMap<>(request.getLabelsMap());
+                nodeName = request.getName();
+                out.onNext(EnrollResponse.newBuilder()
+                        .setNodeId(NODE_ID)
+                        .setEnvironment(ENVIRONMENT)
+                        .setNodeCredential(NODE_CREDENTIAL)
+                        .setSessionToken(SESSION_TOKEN)
+                        .setSchedule(schedule)
+                        .build());
+            }
+            out.onCompleted();
+        }
+
+        @Override
+        public void getDesiredState(GetDesiredStateRequest request, StreamObserver<GetDesiredStateResponse> out) {
+            io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+            pollDeadlineMillis.add(deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS));
+            polls.add(request);
+            GetDesiredStateResponse response;
+            synchronized (lock) {
+                Schedule asked = schedule;
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(request.getWaitSeconds(), 5));
+                while (generation == request.getKnownGeneration() && asked == schedule && !server.isShutdown()) {
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                GetDesiredStateResponse.Builder b =
+                        GetDesiredStateResponse.newBuilder().setSchedule(schedule);
+                if (desired == null || generation == request.getKnownGeneration()) {
+                    b.setUnchanged(true);
+                } else {
+                    b.setState(desired);
+                }
+                response = b.build();
+            }
+            out.onNext(response);
+            out.onCompleted();
+        }
+
+        @Override
+        public void reportStatus(StatusReport request, StreamObserver<ReportStatusResponse> out) {
+            reports.add(request);
+            synchronized (lock) {
+                out.onNext(
+                        ReportStatusResponse.newBuilder().setSchedule(schedule).build());
+            }
+            out.onCompleted();
+        }
+
+        @Override
+        public void fetchArtifact(FetchArtifactRequest request, StreamObserver<ArtifactChunk> out) {
+            fetches.add(request);
+            byte[] data = artifacts.get(request.getSha256());
+            if (data == null) {
+                out.onError(Status.NOT_FOUND.withDescription("no such artifact").asRuntimeException());
+                return;
+            }
+            int size = 16 * 1024;
+            long offset = request.getOffset();
+            do {
+                int end = (int) Math.min(data.length, offset + size);
+                out.onNext(ArtifactChunk.newBuilder()
+                        .setSha256(request.getSha256())
+                        .setOffset(offset)
+                        .setData(ByteString.copyFrom(data, (int) offset, end - (int) offset))
+                        .setTotalSize(data.length)
+                        .setLast(end == data.length)
+                        .build());
+                offset = end;
+            } while (offset < data.length);
+            out.onCompleted();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.tide.agent.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tide.agent.HostPort;
+import dev.tide.agent.apply.Converger;
+import dev.tide.agent.state.LocalState;
+import dev.tide.agent.state.MemoryStateStore;
+import dev.tide.agent.support.FakeControlPlane;
+import dev.tide.agent.support.FixedRandom;
+import dev.tide.agent.support.RecordingSleeper;
+import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.DesiredState;
+import dev.tide.proto.agent.v1.Schedule;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pull loop against a fake control plane over real gRPC, one step at a time, with a recording
+ * sleeper and a fixed clock: the schedule and backoff decisions are checked without sleeping.
+ */
+class PullLoopTests {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+    private FakeControlPlane cp;
+    private GatewayClient gateway;
+    private final RecordingSleeper sleeper = new RecordingSleeper();
+    private final List<DesiredState> applied = new CopyOnWriteArrayList<>();
+    private LocalState state;
+    private ScheduleState schedules;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cp = new FakeControlPlane();
+        state = LocalState.load(new MemoryStateStore());
+        schedules = new ScheduleState(state, FakeControlPlane.watch(3));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        cp.close();
+    }
+
+    private PullLoop loop(HostPort target, boolean listening, RandomGenerator random) {
+        gateway = new GatewayClient(
+                ChannelFactory.netty().open(target, Duration.ofSeconds(60)),
+                Duration.ofSeconds(5),
+                Duration.ofMinutes(1));
+        gateway.useCredential(FakeControlPlane.NODE_CREDENTIAL);
+        return new PullLoop(
+                FakeControlPlane.NODE_ID,
+                gateway,
+                schedules,
+                () -> applied.isEmpty() ? 0 : applied.get(applied.size() - 1).getGeneration(),
+                desired -> {
+                    applied.add(desired);
+                    return Converger.Outcome.APPLIED;
+                },
+                sleeper,
+                Backoff.standard(random),
+                random,
+                CLOCK,
+                listening,
+                Duration.ofSeconds(5));
+    }
+
+    @Test
+    void watchModeLongPollsWithTheMaxWaitAndAsksAgainAtOnce() throws Exception {
+        cp.setSchedule(FakeControlPlane.watch(3));
+        PullLoop loop = loop(cp.address(), false, FixedRandom.max());
+        cp.publish();
+        loop.step();
+        cp.publish();
+        loop.step();
+
+        assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsExactly(3, 3);
+        assertThat(cp.polls).extracting(p -> p.getKnownGeneration()).containsExactly(0L, 1L);
+        assertThat(cp.polls).allSatisfy(p -> assertThat(p.getNodeId()).isEqualTo(FakeControlPlane.NODE_ID));
+        assertThat(cp.pollDeadlineMillis).allSatisfy(ms -> assertThat(ms).isBetween(3_000L, 13_000L));
+        assertThat(applied).extracting(DesiredState::getGeneration).containsExactly(1L, 2L);
+        assertThat(sleeper.sleeps).isEmpty();
+        assertThat(cp.rejectedCredentials).isEmpty();
+    }
+
+    @Test
+    void intervalModeFollowsTheScheduleOfTheLatestAnswer() throws Exception {
+        Schedule interval = Schedule.newBuilder()
+                .setMode(DeliveryMode.PULL)
+                .setIntervalSeconds(20)
+                .setJitterSeconds(5)
+                .build();
+        cp.setSchedule(interval);
+        schedules.update(Schedule.newBuilder()
+                .setMode(DeliveryMode.PULL)
+                .setIntervalSeconds(10)
+                .build());
+        PullLoop loop = loop(cp.address(), false, FixedRandom.fraction(0.5));
+
+        loop.step(); // the first poll goes out at once; its answer brings the 20s + 5s schedule
+        loop.step();
+        loop.step();
+
+        assertThat(schedules.current()).isEqualTo(interval);
+        assertThat(state.current().schedule()).isEqualTo(interval); // persisted
+        assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsExactly(0, 0, 0);
+        assertThat(cp.pollDeadlineMillis).allSatisfy(ms -> assertThat(ms).isBetween(1L, 5_000L));
+        assertThat(sleeper.sleeps).containsExactly(Duration.ofMillis(22_500), Duration.ofMillis(22_500));
+    }
+
+    @Test
+    void anUnreachableControlPlaneIsRetriedWithExponentialBackoff() throws Exception {
+        HostPort closed = new HostPort("127.0.0.1", dev.tide.agent.support.TestApps.freePort());
+        PullLoop loop = loop(closed, false, FixedRandom.max());
+
+        for (int i = 0; i < 8; i++) {
+            loop.step();
+        }
+
+        assertThat(sleeper.sleeps).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L);
+        assertThat(applied).isEmpty();
+    }
+
+    @Test
+    void pushModeStopsPollingWhenTheAgentListensAndKeepsPollingWhenItCannot() throws Exception {
+        schedules.update(FakeControlPlane.push());
+        cp.setSchedule(FakeControlPlane.push());
+
+        PullLoop listening = loop(cp.address(), true, FixedRandom.min());
+        listening.step();
+        assertThat(cp.polls).isEmpty();
+        assertThat(listening.isPolling()).isFalse();
+        gateway.close();
+
+        PullLoop notListening = loop(cp.address(), false, FixedRandom.min());
+        notListening.step();
+        notListening.step();
+        assertThat(cp.polls).hasSize(2);
+        assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsOnly(0);
+        assertThat(sleeper.sleeps).endsWith(Duration.ofSeconds(30));
+    }
+}
