@@ -105,7 +105,16 @@ class DeliveryE2eTests {
         JsonNode failed = fleet.awaitDeployment(bad, "FAILED", DEPLOY);
 
         assertThat(failed.get("targets").get(0).get("error").asString()).isNotBlank();
-        assertThat(fleet.answer(agent.appPort)).contains("1.0.0");
+        // The failure is reported first; the agent then restarts the previous release.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> assertThat(fleet.answer(agent.appPort)).contains("1.0.0"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode app = fleet.nodes("pull-rb").get(0).get("applications").get(0);
+            assertThat(app.get("actual").get("version").asString()).isEqualTo("2.0.0");
+            assertThat(app.get("actual").get("state").asString()).isEqualTo("FAILED");
+            assertThat(app.get("actual").get("message").asString()).contains("1.0.0");
+        });
     }
 
     @Test
@@ -172,8 +181,9 @@ class DeliveryE2eTests {
     void aNodeCredentialReadsOnlyItsOwnNode() throws Exception {
         fleet.environment("scoped", "PULL", false, 30);
         List<AgentProcess> agents = fleet.agents("scoped", "sc", 2);
-        JsonNode identityA =
-                Api.JSON.readTree(Files.readString(agents.get(0).dataDir.resolve("identity.json")));
+        Path identityFile = agents.get(0).dataDir.resolve("identity.json");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(identityFile));
+        JsonNode identityA = Api.JSON.readTree(Files.readString(identityFile));
         String credentialA = textField(identityA, "credential");
         String nodeA = textField(identityA, "nodeId");
         String nodeB = fleet.nodes("scoped").stream()

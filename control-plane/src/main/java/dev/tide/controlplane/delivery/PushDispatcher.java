@@ -160,6 +160,19 @@ class PushDispatcher implements SmartLifecycle {
                 sessions.values().stream()
                         .filter(s -> s.environment.equals(env.getName()))
                         .forEach(s -> s.handOff(schedule));
+                // An agent that was down during the switch still waits for pushes: reach it to hand it over.
+                List<Target> stillPushed =
+                        readOnly.execute(s -> nodes.findAllByEnvironmentOrderByNameAsc(env.getName()).stream()
+                                .filter(n -> n.getPushEndpoint() != null && n.getAckedMode() == DeliveryMode.PUSH)
+                                .map(n -> new Target(n.getId(), n.getName(), n.getEnvironment(), n.getPushEndpoint()))
+                                .toList());
+                for (Target t : stillPushed) {
+                    PushSession session = sessions.get(t.id());
+                    Backoff b = backoffs.get(t.id());
+                    if ((session == null || session.isClosed()) && (b == null || !now.isBefore(b.nextAttempt()))) {
+                        connect(t.id(), t.name(), t.environment(), t.endpoint()).handOff(schedule);
+                    }
+                }
                 continue;
             }
             resize(env);
@@ -189,7 +202,7 @@ class PushDispatcher implements SmartLifecycle {
                 .forEach(PushSession::close);
     }
 
-    private void connect(UUID nodeId, String name, String environment, String endpoint) {
+    private PushSession connect(UUID nodeId, String name, String environment, String endpoint) {
         ManagedChannel channel = channels.computeIfAbsent(
                 endpoint,
                 e -> Grpc.newChannelBuilder(e, InsecureChannelCredentials.create())
@@ -208,6 +221,7 @@ class PushDispatcher implements SmartLifecycle {
         AgentSessionGrpc.newStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
                 .session(session);
+        return session;
     }
 
     /** A session received its agent's Hello. */

@@ -153,9 +153,10 @@ class StatusIngestor implements SmartLifecycle {
             for (AppStatus s : r.getApplicationsList()) {
                 UUID releaseId = uuid(s.getReleaseId()).orElse(null);
                 NodeActual row = actual.findById(new NodeDesired.Key(node.getId(), s.getApplication()))
-                        .orElseGet(() -> actual.save(new NodeActual(node.getId(), s.getApplication())));
+                        .orElseGet(() -> new NodeActual(node.getId(), s.getApplication()));
                 row.update(
                         releaseId, s.getVersion(), s.getState().name(), s.getMessage(), r.getAppliedGeneration(), now);
+                actual.save(row); // complete before a new row is inserted
                 apps.add(new TargetProgress.AppState(
                         s.getApplication(), releaseId, s.getState().name(), s.getMessage()));
             }

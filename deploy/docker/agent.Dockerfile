@@ -1,0 +1,7 @@
+# Agent image (a JDK, so Java example apps can run from source). Build the jar first.
+FROM eclipse-temurin:21-jdk
+RUN useradd --system --home /var/lib/tide-agent tide && mkdir -p /var/lib/tide-agent && chown tide /var/lib/tide-agent
+COPY node-agent/target/tide-agent.jar /opt/tide/tide-agent.jar
+USER tide
+EXPOSE 7070
+ENTRYPOINT ["java", "-Xmx128m", "-jar", "/opt/tide/tide-agent.jar", "--data-dir", "/var/lib/tide-agent", "--listen", "0.0.0.0:7070"]
