@@ -66,7 +66,8 @@ final class Fleet implements AutoCloseable {
         for (int i = 1; i <= count; i++) {
             started.add(agent(environment, prefix + "-" + i));
         }
-        await().atMost(Duration.ofSeconds(60))
+        await().atMost(Duration.ofSeconds(60 + 3L * count))
+                .pollInterval(Duration.ofMillis(250))
                 .failFast("an agent exited", () -> started.stream().anyMatch(a -> !a.isAlive()))
                 .until(() -> nodes(environment).size() >= count);
         return started;
