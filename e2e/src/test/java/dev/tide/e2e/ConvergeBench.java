@@ -63,7 +63,12 @@ public final class ConvergeBench {
                     measured.add(round);
                     System.out.printf(
                             "%-10s round %d: all %d healthy after %d ms (median delivered %d ms, median healthy %d ms)%n",
-                            mode, r, agents, round.totalMillis(), round.medianDeliveredMillis(), round.medianHealthyMillis());
+                            mode,
+                            r,
+                            agents,
+                            round.totalMillis(),
+                            round.medianDeliveredMillis(),
+                            round.medianHealthyMillis());
                 }
                 lines.add(String.format(
                         "%-10s %3d agents: median over %d rounds: all healthy %6d ms | delivered %5d ms | healthy %6d ms",
@@ -71,7 +76,9 @@ public final class ConvergeBench {
                         agents,
                         rounds,
                         median(measured.stream().map(Round::totalMillis).toList()),
-                        median(measured.stream().map(Round::medianDeliveredMillis).toList()),
+                        median(measured.stream()
+                                .map(Round::medianDeliveredMillis)
+                                .toList()),
                         median(measured.stream().map(Round::medianHealthyMillis).toList())));
                 fleet.stopAgents();
             }
@@ -87,8 +94,11 @@ public final class ConvergeBench {
         long last = 0;
         for (JsonNode t : deployment.get("targets")) {
             Instant desired = Instant.parse(t.get("desiredAt").asString());
-            delivered.add(Duration.between(desired, Instant.parse(t.get("deliveredAt").asString())).toMillis());
-            long h = Duration.between(created, Instant.parse(t.get("healthyAt").asString())).toMillis();
+            delivered.add(
+                    Duration.between(desired, Instant.parse(t.get("deliveredAt").asString()))
+                            .toMillis());
+            long h = Duration.between(created, Instant.parse(t.get("healthyAt").asString()))
+                    .toMillis();
             healthy.add(h);
             last = Math.max(last, h);
         }
@@ -100,5 +110,4 @@ public final class ConvergeBench {
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
-
 }
