@@ -124,7 +124,9 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
                     .asRuntimeException();
         }
         try {
-            Outbox<ArtifactChunk> outbox = new Outbox<>((ServerCallStreamObserver<ArtifactChunk>) response);
+            var observer = (ServerCallStreamObserver<ArtifactChunk>) response;
+            Outbox<ArtifactChunk> outbox = new Outbox<>(observer);
+            observer.setOnCancelHandler(outbox::close);
             outbox.sendAll(new ArtifactChunks(
                     sha,
                     artifact.getSize(),

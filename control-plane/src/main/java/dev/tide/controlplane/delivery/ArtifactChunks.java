@@ -9,7 +9,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /** Reads an artifact lazily as a sequence of chunks, from an offset; closes the file at the end. */
-final class ArtifactChunks implements Iterator<ArtifactChunk> {
+final class ArtifactChunks implements Iterator<ArtifactChunk>, AutoCloseable {
     private final String sha256;
     private final long totalSize;
     private final int chunkSize;
@@ -23,6 +23,12 @@ final class ArtifactChunks implements Iterator<ArtifactChunk> {
         this.offset = offset;
         this.chunkSize = chunkSize;
         this.in = in;
+    }
+
+    @Override
+    public void close() throws IOException {
+        finished = true;
+        in.close();
     }
 
     @Override

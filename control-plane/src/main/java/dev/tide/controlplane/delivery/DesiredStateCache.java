@@ -29,6 +29,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -53,6 +54,9 @@ class DesiredStateCache {
     private final TransactionTemplate readOnly;
 
     private final Map<UUID, Entry> entries = new ConcurrentHashMap<>();
+    /** The newest generation each node is known to have committed; no older entry is served. */
+    private final Map<UUID, Long> floors = new ConcurrentHashMap<>();
+
     private final Map<String, Schedule> schedules = new ConcurrentHashMap<>();
     private final List<Consumer<UUID>> nodeListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> environmentListeners = new CopyOnWriteArrayList<>();
@@ -75,20 +79,29 @@ class DesiredStateCache {
         this.properties = properties;
         this.readOnly = new TransactionTemplate(transactions.getTransactionManager());
         this.readOnly.setReadOnly(true);
+        // One snapshot for the node row and its desired rows.
+        this.readOnly.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
     }
 
     /** The node's current desired state, or empty when the node no longer exists. */
     Optional<Entry> get(UUID nodeId) {
+        long floor = floors.getOrDefault(nodeId, 0L);
         Entry cached = entries.get(nodeId);
-        if (cached != null) {
+        if (cached != null && cached.generation() >= floor) {
             return Optional.of(cached);
         }
-        Entry loaded = readOnly.execute(status -> load(nodeId));
-        if (loaded == null) {
-            return Optional.empty();
+        // A load that read the database before a commit could return an older generation than
+        // the change event announced: read again until the entry is at least that new.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Entry loaded = readOnly.execute(status -> load(nodeId));
+            if (loaded == null) {
+                return Optional.empty();
+            }
+            if (loaded.generation() >= floors.getOrDefault(nodeId, 0L)) {
+                return Optional.of(entries.merge(nodeId, loaded, (a, b) -> a.generation() >= b.generation() ? a : b));
+            }
         }
-        Entry raced = entries.putIfAbsent(nodeId, loaded);
-        return Optional.of(raced == null || raced.generation() < loaded.generation() ? loaded : raced);
+        throw new IllegalStateException("desired state of node " + nodeId + " did not reach its committed generation");
     }
 
     Schedule schedule(String environment) {
@@ -112,10 +125,8 @@ class DesiredStateCache {
 
     @TransactionalEventListener
     void desiredChanged(NodeDesiredChanged event) {
-        Entry current = entries.get(event.nodeId());
-        if (current == null || current.generation() < event.generation()) {
-            entries.remove(event.nodeId());
-        }
+        floors.merge(event.nodeId(), event.generation(), Math::max);
+        entries.computeIfPresent(event.nodeId(), (id, e) -> e.generation() < event.generation() ? null : e);
         nodeListeners.forEach(l -> l.accept(event.nodeId()));
     }
 
@@ -128,6 +139,7 @@ class DesiredStateCache {
     @TransactionalEventListener
     void nodeRemoved(NodeService.NodeRemoved event) {
         entries.remove(event.id());
+        floors.remove(event.id());
         nodeListeners.forEach(l -> l.accept(event.id()));
     }
 

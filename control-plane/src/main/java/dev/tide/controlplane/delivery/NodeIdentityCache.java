@@ -5,8 +5,8 @@ import dev.tide.controlplane.node.NodeService;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * Node credentials (by hash) to identities, so authenticating a poll costs no database query
@@ -33,7 +33,7 @@ class NodeIdentityCache {
         });
     }
 
-    @EventListener
+    @TransactionalEventListener
     void onNodeRemoved(NodeService.NodeRemoved event) {
         byHash.values().removeIf(id -> id.nodeId().equals(event.id()));
     }

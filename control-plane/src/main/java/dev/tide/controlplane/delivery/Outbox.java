@@ -8,13 +8,16 @@ import java.util.List;
 
 /**
  * Sends messages on a gRPC stream only as fast as the peer reads them (flow control), so a
- * large artifact is read from disk chunk by chunk instead of being buffered in memory.
+ * large artifact is read from disk chunk by chunk instead of being buffered in memory. Single
+ * control messages can go ahead of queued chunks, and the time of the last message sent tells
+ * whether the stream still moves.
  */
 final class Outbox<T> {
     private final CallStreamObserver<T> out;
     private final Deque<Iterator<? extends T>> pending = new ArrayDeque<>();
     private boolean completeWhenDrained;
     private boolean closed;
+    private volatile long lastSentNanos = System.nanoTime();
 
     Outbox(CallStreamObserver<T> out) {
         this.out = out;
@@ -25,12 +28,22 @@ final class Outbox<T> {
         sendAll(List.of(message).iterator());
     }
 
-    /** Queues a lazily produced sequence, e.g. the chunks of an artifact. */
-    synchronized void sendAll(Iterator<? extends T> messages) {
+    /** Sends a single message before anything already queued (pings, mode changes). */
+    synchronized void sendFirst(T message) {
         if (!closed) {
-            pending.add(messages);
+            pending.addFirst(List.of(message).iterator());
             drain();
         }
+    }
+
+    /** Queues a lazily produced sequence, e.g. the chunks of an artifact. */
+    synchronized void sendAll(Iterator<? extends T> messages) {
+        if (closed) {
+            closeQuietly(messages);
+            return;
+        }
+        pending.add(messages);
+        drain();
     }
 
     /** Completes the stream once everything queued has been sent. */
@@ -39,9 +52,16 @@ final class Outbox<T> {
         drain();
     }
 
+    /** Drops what is queued, closing any open sources (artifact files). */
     synchronized void close() {
         closed = true;
+        pending.forEach(Outbox::closeQuietly);
         pending.clear();
+    }
+
+    /** When a message last went out; a stream blocked by its peer stops moving. */
+    long lastSentNanos() {
+        return lastSentNanos;
     }
 
     synchronized void drain() {
@@ -53,15 +73,25 @@ final class Outbox<T> {
                     continue;
                 }
                 out.onNext(head.next());
+                lastSentNanos = System.nanoTime();
             }
             if (!closed && completeWhenDrained && pending.isEmpty()) {
                 closed = true;
                 out.onCompleted();
             }
         } catch (RuntimeException e) {
-            closed = true;
-            pending.clear();
+            close();
             out.onError(GrpcErrors.toStatus(e).asRuntimeException());
+        }
+    }
+
+    private static void closeQuietly(Iterator<?> source) {
+        if (source instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception ignored) {
+                // best effort: the source is abandoned either way
+            }
         }
     }
 }

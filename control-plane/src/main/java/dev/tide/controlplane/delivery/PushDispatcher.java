@@ -7,7 +7,6 @@ import dev.tide.controlplane.environment.Environment;
 import dev.tide.controlplane.environment.EnvironmentRepository;
 import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.proto.agent.v1.AgentSessionGrpc;
-import dev.tide.proto.agent.v1.ArtifactChunk;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.StatusReport;
 import io.grpc.Grpc;
@@ -24,18 +23,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -72,6 +73,8 @@ class PushDispatcher implements SmartLifecycle {
     private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
     private final Map<String, Integer> permitSizes = new ConcurrentHashMap<>();
     private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
+    private final Map<String, Queue<PushSession>> waiting = new ConcurrentHashMap<>();
+    private final AtomicBoolean reconciling = new AtomicBoolean();
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
 
@@ -135,11 +138,17 @@ class PushDispatcher implements SmartLifecycle {
         return running;
     }
 
+    /** One reconcile at a time: a request while one runs is dropped (the next round comes soon). */
     private void reconcileSafely() {
+        if (!reconciling.compareAndSet(false, true)) {
+            return;
+        }
         try {
             reconcile();
         } catch (RuntimeException e) {
             log.warn("Push reconcile failed; retrying on the next round: {}", e.getMessage());
+        } finally {
+            reconciling.set(false);
         }
     }
 
@@ -252,13 +261,28 @@ class PushDispatcher implements SmartLifecycle {
     }
 
     /** A permit came back: let waiting sessions of the environment try again. */
+    /** A permit came back: let the longest-waiting session of the environment try again. */
     void permitFreed(String environment) {
         if (scheduler == null) {
             return;
         }
-        scheduler.execute(() -> sessions.values().stream()
-                .filter(s -> s.environment.equals(environment) && s.waitingForPermit())
-                .forEach(PushSession::maybeApply));
+        scheduler.execute(() -> {
+            Queue<PushSession> queue = waiting.get(environment);
+            PushSession next;
+            while (queue != null && (next = queue.poll()) != null) {
+                next.dequeuedForPermit();
+                if (!next.isClosed()) {
+                    next.maybeApply();
+                    return;
+                }
+            }
+        });
+    }
+
+    /** A session found no free permit; it is woken when one frees, first come first served. */
+    void waitForPermit(PushSession session) {
+        waiting.computeIfAbsent(session.environment, e -> new ConcurrentLinkedQueue<>())
+                .add(session);
     }
 
     Semaphore permits(String environment) {
@@ -281,18 +305,28 @@ class PushDispatcher implements SmartLifecycle {
         return cache.schedule(environment);
     }
 
+    /** Relays a report from a session; a report whose batch failed is queued again. */
     void ingest(UUID nodeId, StatusReport report) {
         seen(nodeId);
-        ingestor.submit(nodeId, report);
+        submit(nodeId, report, 0);
+    }
+
+    private void submit(UUID nodeId, StatusReport report, int attempt) {
+        ingestor.submit(nodeId, report).whenComplete((ok, error) -> {
+            if (error != null && attempt < 5 && scheduler != null && running) {
+                scheduler.schedule(() -> submit(nodeId, report, attempt + 1), 1L << attempt, TimeUnit.SECONDS);
+            }
+        });
     }
 
     void modeAcknowledged(UUID nodeId, dev.tide.proto.agent.v1.DeliveryMode mode) {
-        ingestor.submit(
+        submit(
                 nodeId,
                 StatusReport.newBuilder()
                         .setNodeId(nodeId.toString())
                         .setMode(mode)
-                        .build());
+                        .build(),
+                0);
     }
 
     void seen(UUID nodeId) {
@@ -307,7 +341,7 @@ class PushDispatcher implements SmartLifecycle {
                 .increment();
     }
 
-    Iterator<ArtifactChunk> artifactChunks(String sha256) {
+    ArtifactChunks artifactChunks(String sha256) {
         Artifact artifact = artifacts.get(sha256);
         try {
             return new ArtifactChunks(

@@ -5,14 +5,17 @@ import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.Apply;
 import dev.tide.proto.agent.v1.ControlMessage;
 import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.Hello;
 import dev.tide.proto.agent.v1.Ping;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.SetMode;
 import dev.tide.proto.agent.v1.StatusReport;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -22,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * One open push session to one agent. Sends Apply when the node's desired generation is ahead of
  * what the agent applied, streams the artifacts it asks for, relays its status reports, and hands
  * the agent over to pull when its environment switches mode.
+ *
+ * <p>State is guarded by {@code this}; nothing that calls into gRPC or the dispatcher runs while
+ * holding it, except releasing a permit (which only schedules work).
  */
 final class PushSession implements ClientResponseObserver<ControlMessage, AgentMessage> {
     private static final Logger log = LoggerFactory.getLogger(PushSession.class);
@@ -35,6 +41,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
 
     private boolean helloReceived;
     private boolean closed;
+    private boolean queuedForPermit;
     private long agentGeneration = -1;
     private long inFlightGeneration;
     private Instant inFlightSince = Instant.EPOCH;
@@ -74,7 +81,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         }
     }
 
-    private void onHello(dev.tide.proto.agent.v1.Hello hello) {
+    private void onHello(Hello hello) {
         if (!hello.getNodeId().equals(nodeId.toString())) {
             log.warn(
                     "Push session to {}: the agent at its endpoint is node {}, not {}; closing",
@@ -84,13 +91,15 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             fail();
             return;
         }
+        boolean handingOff;
         synchronized (this) {
             helloReceived = true;
             agentGeneration = hello.getAppliedGeneration();
+            handingOff = handOff != null;
         }
         dispatcher.connected(this, hello.getMode());
-        if (hello.getMode() != DeliveryMode.PUSH && handOff == null) {
-            send(ControlMessage.newBuilder()
+        if (hello.getMode() != DeliveryMode.PUSH && !handingOff) {
+            sendFirst(ControlMessage.newBuilder()
                     .setSetMode(SetMode.newBuilder().setSchedule(dispatcher.schedule(environment)))
                     .build());
         }
@@ -140,7 +149,11 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             if (heldPermit == null) {
                 Semaphore permits = dispatcher.permits(environment);
                 if (!permits.tryAcquire()) {
-                    return; // woken when a permit frees
+                    if (!queuedForPermit) {
+                        queuedForPermit = true;
+                        dispatcher.waitForPermit(this);
+                    }
+                    return;
                 }
                 heldPermit = permits;
             }
@@ -151,6 +164,11 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         send(ControlMessage.newBuilder()
                 .setApply(Apply.newBuilder().setState(entry.state()))
                 .build());
+    }
+
+    /** The dispatcher took this session off its permit queue to let it try again. */
+    synchronized void dequeuedForPermit() {
+        queuedForPermit = false;
     }
 
     /** Asks the agent to pull from now on; repeated until it acknowledges. */
@@ -170,18 +188,28 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             }
             handOffSentAt = now;
         }
-        send(ControlMessage.newBuilder()
+        sendFirst(ControlMessage.newBuilder()
                 .setSetMode(SetMode.newBuilder().setSchedule(schedule))
                 .build());
     }
 
-    /** Pings an idle session; closes one that stayed silent for three ping intervals. */
+    /**
+     * Pings an idle session; closes one where nothing moved either way for three ping intervals
+     * (a long artifact transfer keeps a session alive as long as its chunks are being read).
+     */
     void keepAlive(Duration interval) {
         Instant now = dispatcher.now();
         boolean ping;
         boolean dead;
         synchronized (this) {
-            dead = Duration.between(lastHeard, now).compareTo(interval.multipliedBy(3)) > 0;
+            if (closed || outbox == null) {
+                return;
+            }
+            Duration limit = interval.multipliedBy(3);
+            boolean silent = Duration.between(lastHeard, now).compareTo(limit) > 0;
+            boolean stalled =
+                    Duration.ofNanos(System.nanoTime() - outbox.lastSentNanos()).compareTo(limit) > 0;
+            dead = silent && stalled;
             ping = !dead && Duration.between(lastPing, now).compareTo(interval) >= 0;
             if (ping) {
                 lastPing = now;
@@ -191,7 +219,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             log.warn("Push session to {} silent for too long; reconnecting", nodeName);
             fail();
         } else if (ping) {
-            send(ControlMessage.newBuilder()
+            sendFirst(ControlMessage.newBuilder()
                     .setPing(Ping.newBuilder().setNonce(now.toEpochMilli()))
                     .build());
         }
@@ -207,78 +235,86 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             log.warn("Node {} asked for artifact {} which is not in its desired state; ignored", nodeName, sha256);
             return;
         }
-        var chunks = dispatcher.artifactChunks(sha256);
-        Outbox<ControlMessage> box;
-        synchronized (this) {
-            box = outbox;
+        Outbox<ControlMessage> box = openOutbox();
+        if (box != null) {
+            box.sendAll(new ChunkMessages(dispatcher.artifactChunks(sha256)));
         }
-        box.sendAll(new java.util.Iterator<ControlMessage>() {
-            @Override
-            public boolean hasNext() {
-                return chunks.hasNext();
-            }
+    }
 
-            @Override
-            public ControlMessage next() {
-                return ControlMessage.newBuilder()
-                        .setArtifactChunk(chunks.next())
-                        .build();
-            }
-        });
+    /** Artifact chunks as control messages; closing it closes the artifact file. */
+    private record ChunkMessages(ArtifactChunks chunks) implements Iterator<ControlMessage>, AutoCloseable {
+        @Override
+        public boolean hasNext() {
+            return chunks.hasNext();
+        }
+
+        @Override
+        public ControlMessage next() {
+            return ControlMessage.newBuilder().setArtifactChunk(chunks.next()).build();
+        }
+
+        @Override
+        public void close() throws IOException {
+            chunks.close();
+        }
     }
 
     private void send(ControlMessage message) {
-        Outbox<ControlMessage> box;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            box = outbox;
+        Outbox<ControlMessage> box = openOutbox();
+        if (box != null) {
+            box.send(message);
         }
-        box.send(message);
+    }
+
+    private void sendFirst(ControlMessage message) {
+        Outbox<ControlMessage> box = openOutbox();
+        if (box != null) {
+            box.sendFirst(message);
+        }
+    }
+
+    private synchronized Outbox<ControlMessage> openOutbox() {
+        return closed ? null : outbox;
     }
 
     synchronized boolean isClosed() {
         return closed;
     }
 
-    synchronized boolean waitingForPermit() {
-        return !closed && helloReceived && handOff == null && heldPermit == null;
-    }
-
     /** Ends the session normally. */
     void close() {
-        ClientCallStreamObserver<ControlMessage> o;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            releasePermit();
-            o = out;
-            outbox.close();
+        ClientCallStreamObserver<ControlMessage> o = markClosed();
+        if (o == null) {
+            return;
         }
         dispatcher.closed(this, false);
         try {
             o.onCompleted();
         } catch (RuntimeException ignored) {
-            // already gone
+            // the call is already gone
         }
     }
 
     private void fail() {
-        ClientCallStreamObserver<ControlMessage> o;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            releasePermit();
-            o = out;
-            outbox.close();
+        ClientCallStreamObserver<ControlMessage> o = markClosed();
+        if (o == null) {
+            return;
         }
         dispatcher.closed(this, true);
         o.cancel("closing session", null);
+    }
+
+    /** Marks the session closed once; returns its request stream, or null if already closed. */
+    private synchronized ClientCallStreamObserver<ControlMessage> markClosed() {
+        if (closed) {
+            return null;
+        }
+        closed = true;
+        releasePermit();
+        if (outbox != null) {
+            outbox.close();
+        }
+        return out;
     }
 
     private void releasePermit() {
@@ -291,15 +327,8 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
 
     @Override
     public void onError(Throwable t) {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            releasePermit();
-            if (outbox != null) {
-                outbox.close();
-            }
+        if (markClosed() == null && out != null) {
+            return;
         }
         log.debug("Push session to {} ended: {}", nodeName, t.getMessage());
         dispatcher.closed(this, true);
@@ -307,13 +336,8 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
 
     @Override
     public void onCompleted() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            releasePermit();
-            outbox.close();
+        if (markClosed() == null && out != null) {
+            return;
         }
         dispatcher.closed(this, false);
     }

@@ -123,11 +123,22 @@ class StatusIngestor implements SmartLifecycle {
             flushTimer.record(() -> tx.executeWithoutResult(status -> touched.addAll(write(batch))));
             batch.forEach(p -> p.done().complete(null));
         } catch (RuntimeException e) {
-            log.warn("Could not write {} status report(s): {}", batch.size(), e.getMessage());
-            batch.forEach(p -> p.done()
+            if (batch.size() > 1) {
+                // One bad report (e.g. its node was deleted meanwhile) must not sink the others.
+                int half = batch.size() / 2;
+                flush(batch.subList(0, half));
+                flush(batch.subList(half, batch.size()));
+                return;
+            }
+            log.warn(
+                    "Could not write a status report of node {}: {}",
+                    batch.get(0).nodeId(),
+                    e.getMessage());
+            batch.get(0)
+                    .done()
                     .completeExceptionally(io.grpc.Status.UNAVAILABLE
                             .withDescription("status not stored; retry")
-                            .asRuntimeException()));
+                            .asRuntimeException());
             return;
         }
         if (!touched.isEmpty()) {

@@ -12,8 +12,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,14 +28,21 @@ import org.springframework.stereotype.Component;
 @Component
 class WatchRegistry {
     private final Map<UUID, Set<Watch>> byNode = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "tide-watch-timer");
         t.setDaemon(true);
         return t;
     });
     private final AtomicInteger parked = new AtomicInteger();
+    /** Answers woken polls off the thread that committed the change. */
+    private final java.util.concurrent.ExecutorService answering = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "tide-watch-answer");
+        t.setDaemon(true);
+        return t;
+    });
 
     WatchRegistry(MeterRegistry meters) {
+        timer.setRemoveOnCancelPolicy(true);
         Gauge.builder("tide.watch.parked", parked, AtomicInteger::get)
                 .description("Long-polls currently held open")
                 .register(meters);
@@ -114,7 +121,7 @@ class WatchRegistry {
     void wakeNode(UUID nodeId) {
         Set<Watch> watches = byNode.get(nodeId);
         if (watches != null) {
-            watches.forEach(Watch::complete);
+            watches.forEach(w -> answering.execute(w::complete));
         }
     }
 
@@ -123,7 +130,7 @@ class WatchRegistry {
         byNode.values()
                 .forEach(set -> set.stream()
                         .filter(w -> w.environment.equals(environment))
-                        .forEach(Watch::complete));
+                        .forEach(w -> answering.execute(w::complete)));
     }
 
     int parked() {
@@ -154,5 +161,6 @@ class WatchRegistry {
                     }
                 }));
         timer.shutdownNow();
+        answering.shutdownNow();
     }
 }

@@ -2,6 +2,7 @@ package dev.tide.controlplane.deployment;
 
 import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.node.DesiredStateWriter;
+import dev.tide.controlplane.node.NodeRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,7 @@ public class DeploymentExecutor {
     private final DeploymentRepository deployments;
     private final DeploymentTargetRepository targets;
     private final DesiredStateWriter writer;
+    private final NodeRepository nodes;
     private final AuditService audit;
     private final TransactionTemplate tx;
     private final Clock clock;
@@ -47,12 +49,14 @@ public class DeploymentExecutor {
             DeploymentRepository deployments,
             DeploymentTargetRepository targets,
             DesiredStateWriter writer,
+            NodeRepository nodes,
             AuditService audit,
             TransactionTemplate tx,
             Clock clock) {
         this.deployments = deployments;
         this.targets = targets;
         this.writer = writer;
+        this.nodes = nodes;
         this.audit = audit;
         this.tx = tx;
         this.clock = clock;
@@ -104,6 +108,10 @@ public class DeploymentExecutor {
                             .collect(Collectors.groupingBy(
                                     DeploymentTarget::getNodeId, LinkedHashMap::new, Collectors.toList()));
             byNode.forEach((nodeId, nodeTargets) -> {
+                if (!nodes.existsById(nodeId)) {
+                    nodeTargets.forEach(t -> t.markFailed("the node was removed before it was deployed to", now));
+                    return;
+                }
                 Map<String, UUID> releases = new LinkedHashMap<>();
                 nodeTargets.forEach(t -> releases.put(t.getApplication(), t.getReleaseId()));
                 long generation = writer.assign(nodeId, releases, deploymentId);

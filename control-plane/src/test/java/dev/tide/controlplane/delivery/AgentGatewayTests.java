@@ -1,0 +1,329 @@
+package dev.tide.controlplane.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Timestamp;
+import dev.tide.controlplane.IntegrationTest;
+import dev.tide.controlplane.security.Secrets;
+import dev.tide.proto.agent.v1.AgentGatewayGrpc;
+import dev.tide.proto.agent.v1.AppState;
+import dev.tide.proto.agent.v1.AppStatus;
+import dev.tide.proto.agent.v1.ArtifactChunk;
+import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.EnrollRequest;
+import dev.tide.proto.agent.v1.EnrollResponse;
+import dev.tide.proto.agent.v1.Event;
+import dev.tide.proto.agent.v1.EventType;
+import dev.tide.proto.agent.v1.FetchArtifactRequest;
+import dev.tide.proto.agent.v1.GetDesiredStateRequest;
+import dev.tide.proto.agent.v1.GetDesiredStateResponse;
+import dev.tide.proto.agent.v1.StatusReport;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
+import tools.jackson.databind.JsonNode;
+
+/** The agent gateway over real gRPC against the running control plane and its PostgreSQL. */
+class AgentGatewayTests extends IntegrationTest {
+    @Autowired
+    GrpcServerLifecycle grpcServer;
+
+    ManagedChannel channel;
+    String env;
+
+    @BeforeEach
+    void connect() {
+        channel = Grpc.newChannelBuilder("127.0.0.1:" + grpcServer.getPort(), InsecureChannelCredentials.create())
+                .build();
+        env = createEnvironment("PULL");
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anEnrollmentTokenEnrollsOnceAndTheCredentialIsStoredHashed() {
+        String token = enrollmentToken();
+        EnrollResponse enrolled = enroll(token, "web-1");
+
+        assertThat(enrolled.getEnvironment()).isEqualTo(env);
+        assertThat(enrolled.getNodeCredential()).startsWith("tide_node_");
+        assertThat(enrolled.getSessionToken()).startsWith("tide_session_");
+        assertThat(enrolled.getSchedule().getMode()).isEqualTo(DeliveryMode.PULL);
+        assertThat(count(
+                        "select count(*) from node where credential_hash = ?",
+                        Secrets.hash(enrolled.getNodeCredential())))
+                .isEqualTo(1);
+        assertThat(count("select count(*) from node where credential_hash = ?", enrolled.getNodeCredential()))
+                .isZero();
+        assertStatus(() -> enroll(token, "web-2"), Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void anExpiredOrUnknownTokenIsRefused() {
+        String secret = "tide_enroll_expired-" + UUID.randomUUID();
+        jdbc.update(
+                "insert into enrollment_token (id, environment, token_hash, created_by, created_at, expires_at)"
+                        + " values (?, ?, ?, 'it', now() - interval '2 hours', now() - interval '1 hour')",
+                UUID.randomUUID(),
+                env,
+                Secrets.hash(secret));
+
+        assertStatus(() -> enroll(secret, "late"), Status.Code.PERMISSION_DENIED);
+        assertStatus(() -> enroll("tide_enroll_made-up", "nobody"), Status.Code.PERMISSION_DENIED);
+        assertThat(count("select count(*) from node where environment = ?", env))
+                .isZero();
+    }
+
+    @Test
+    void aRefusedEnrollmentLeavesTheTokenUsable() {
+        String token = enrollmentToken();
+
+        assertStatus(() -> enroll(token, "Not A Valid Name"), Status.Code.INVALID_ARGUMENT);
+        enroll(token, "valid-name");
+        assertStatus(() -> enroll(token, "valid-name-2"), Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void aNodeCredentialReadsAndReportsOnlyItsOwnNode() {
+        EnrollResponse a = enroll(enrollmentToken(), "a");
+        EnrollResponse b = enroll(enrollmentToken(), "b");
+
+        assertThat(gateway(a).getDesiredState(request(a, 0, 0)).getUnchanged()).isTrue();
+        assertStatus(() -> gateway(a).getDesiredState(request(b, 0, 0)), Status.Code.PERMISSION_DENIED);
+        assertStatus(
+                () -> gateway(a)
+                        .reportStatus(StatusReport.newBuilder()
+                                .setNodeId(b.getNodeId())
+                                .build()),
+                Status.Code.PERMISSION_DENIED);
+        assertStatus(
+                () -> AgentGatewayGrpc.newBlockingStub(channel).getDesiredState(request(a, 0, 0)),
+                Status.Code.UNAUTHENTICATED);
+    }
+
+    @Test
+    void aWatchIsAnsweredAsSoonAsTheNodesGenerationMoves() throws Exception {
+        EnrollResponse node = enroll(enrollmentToken(), "watcher");
+        CompletableFuture<GetDesiredStateResponse> poll = watch(node, 0, 30);
+        assertThat(poll).isNotDone();
+
+        String app = createApplication();
+        String sha = uploadArtifact(randomBytes(2048));
+        as(admin())
+                .post("/api/v1/applications/{app}/releases", releaseBody("1.0.0", sha), app)
+                .expect(201);
+        String deployment = deploy(app, "1.0.0");
+
+        GetDesiredStateResponse answer = poll.get(10, TimeUnit.SECONDS);
+        assertThat(answer.getUnchanged()).isFalse();
+        assertThat(answer.getState().getGeneration()).isPositive();
+        assertThat(answer.getState().getApplicationsList()).singleElement().satisfies(r -> {
+            assertThat(r.getApplication()).isEqualTo(app);
+            assertThat(r.getArtifactSha256()).isEqualTo(sha);
+        });
+        long generation = answer.getState().getGeneration();
+        // Asked again with the generation it has, the answer is "unchanged".
+        assertThat(gateway(node).getDesiredState(request(node, generation, 0)).getUnchanged())
+                .isTrue();
+
+        // The agent reports; the target moves through its timestamps and the deployment ends.
+        Instant now = Instant.now();
+        gateway(node)
+                .reportStatus(StatusReport.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .setAppliedGeneration(generation)
+                        .setMode(DeliveryMode.PULL)
+                        .addApplications(AppStatus.newBuilder()
+                                .setApplication(app)
+                                .setVersion("1.0.0")
+                                .setReleaseId(
+                                        answer.getState().getApplications(0).getReleaseId())
+                                .setState(AppState.HEALTHY))
+                        .addEvents(event(generation, app, EventType.DELIVERED, now.minusMillis(300)))
+                        .addEvents(event(generation, app, EventType.APPLIED, now.minusMillis(200)))
+                        .addEvents(event(generation, app, EventType.BECAME_HEALTHY, now.minusMillis(100)))
+                        .build());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode d = as(viewer())
+                    .get("/api/v1/deployments/{id}", deployment)
+                    .expect(200)
+                    .json();
+            assertThat(d.path("state").asString()).isEqualTo("SUCCEEDED");
+            JsonNode target = d.path("targets").path(0);
+            assertThat(target.path("state").asString()).isEqualTo("HEALTHY");
+            assertThat(Instant.parse(target.path("healthyAt").asString()))
+                    .isAfter(Instant.parse(target.path("appliedAt").asString()));
+        });
+        JsonNode nodeView = as(viewer())
+                .get("/api/v1/nodes/{id}", node.getNodeId())
+                .expect(200)
+                .json();
+        assertThat(nodeView.path("converged").asBoolean()).isTrue();
+        assertThat(nodeView.path("ackedMode").asString()).isEqualTo("PULL");
+    }
+
+    @Test
+    void aModeSwitchAnswersParkedWatchesWithTheNewSchedule() throws Exception {
+        EnrollResponse node = enroll(enrollmentToken(), "switcher");
+        CompletableFuture<GetDesiredStateResponse> poll = watch(node, 0, 30);
+
+        as(admin())
+                .patch("/api/v1/environments/{env}", Map.of("mode", "PUSH"), env)
+                .expect(200);
+
+        GetDesiredStateResponse answer = poll.get(10, TimeUnit.SECONDS);
+        assertThat(answer.getUnchanged()).isTrue();
+        assertThat(answer.getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+    }
+
+    @Test
+    void aNodeFetchesOnlyArtifactsOfItsOwnDesiredStateAndCanResume() throws Exception {
+        EnrollResponse node = enroll(enrollmentToken(), "fetcher");
+        byte[] bytes = randomBytes(700_000);
+        String sha = uploadArtifact(bytes);
+        String other = uploadArtifact(randomBytes(100));
+        String app = createApplication();
+        as(admin())
+                .post("/api/v1/applications/{app}/releases", releaseBody("1.0.0", sha), app)
+                .expect(201);
+
+        assertStatus(() -> fetch(node, sha, 0), Status.Code.PERMISSION_DENIED);
+        deploy(app, "1.0.0");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !gateway(node).getDesiredState(request(node, 0, 0)).getUnchanged());
+
+        assertThat(fetch(node, sha, 0)).isEqualTo(bytes);
+        assertThat(fetch(node, sha, 500_000)).isEqualTo(java.util.Arrays.copyOfRange(bytes, 500_000, bytes.length));
+        assertStatus(() -> fetch(node, other, 0), Status.Code.PERMISSION_DENIED);
+    }
+
+    // ---- helpers ----
+
+    private String enrollmentToken() {
+        return as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of(), env)
+                .expect(201)
+                .text("/token");
+    }
+
+    private EnrollResponse enroll(String token, String name) {
+        return AgentGatewayGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .enroll(EnrollRequest.newBuilder()
+                        .setToken(token)
+                        .setName(name)
+                        .putLabels("port", "8080")
+                        .build());
+    }
+
+    private String deploy(String app, String version) {
+        return as(deployer())
+                .post(
+                        "/api/v1/deployments",
+                        Map.of("environment", env, "releases", List.of(Map.of("application", app, "version", version))))
+                .expect(201)
+                .text("/id");
+    }
+
+    private AgentGatewayGrpc.AgentGatewayBlockingStub gateway(EnrollResponse node) {
+        return AgentGatewayGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth(node)))
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    private CompletableFuture<GetDesiredStateResponse> watch(EnrollResponse node, long known, int waitSeconds) {
+        CompletableFuture<GetDesiredStateResponse> answer = new CompletableFuture<>();
+        AgentGatewayGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth(node)))
+                .withDeadlineAfter(waitSeconds + 10, TimeUnit.SECONDS)
+                .getDesiredState(request(node, known, waitSeconds), new StreamObserver<>() {
+                    @Override
+                    public void onNext(GetDesiredStateResponse value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                });
+        return answer;
+    }
+
+    private byte[] fetch(EnrollResponse node, String sha, long offset) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Iterator<ArtifactChunk> chunks = gateway(node)
+                .fetchArtifact(FetchArtifactRequest.newBuilder()
+                        .setSha256(sha)
+                        .setOffset(offset)
+                        .build());
+        long expected = offset;
+        while (chunks.hasNext()) {
+            ArtifactChunk chunk = chunks.next();
+            assertThat(chunk.getOffset()).isEqualTo(expected);
+            expected += chunk.getData().size();
+            chunk.getData().writeTo(out::write);
+        }
+        return out.toByteArray();
+    }
+
+    private static GetDesiredStateRequest request(EnrollResponse node, long known, int wait) {
+        return GetDesiredStateRequest.newBuilder()
+                .setNodeId(node.getNodeId())
+                .setKnownGeneration(known)
+                .setWaitSeconds(wait)
+                .build();
+    }
+
+    private static Metadata auth(EnrollResponse node) {
+        Metadata headers = new Metadata();
+        headers.put(
+                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+                "Bearer " + node.getNodeCredential());
+        return headers;
+    }
+
+    private static Event event(long generation, String app, EventType type, Instant at) {
+        return Event.newBuilder()
+                .setGeneration(generation)
+                .setApplication(app)
+                .setVersion("1.0.0")
+                .setType(type)
+                .setAt(Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()))
+                .build();
+    }
+
+    private static void assertStatus(Runnable call, Status.Code code) {
+        assertThatThrownBy(call::run)
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(code));
+    }
+}
