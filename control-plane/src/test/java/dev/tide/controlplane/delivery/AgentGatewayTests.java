@@ -289,7 +289,7 @@ class AgentGatewayTests extends IntegrationTest {
             ArtifactChunk chunk = chunks.next();
             assertThat(chunk.getOffset()).isEqualTo(expected);
             expected += chunk.getData().size();
-            chunk.getData().writeTo(out::write);
+            out.writeBytes(chunk.getData().toByteArray());
         }
         return out.toByteArray();
     }
