@@ -129,7 +129,7 @@ public final class TideDemo {
                 "{\"version\":\"1.0.0\",\"artifactSha256\":\"" + sha + "\","
                         + "\"start\":[\"" + json(JAVA) + "\",\"-Xmx48m\",\"Hello.java\"],"
                         + "\"env\":{\"PORT\":\"${node.label.port}\",\"APP_VERSION\":\"1.0.0\","
-                        + "\"GREETING\":\"Hello from ${node.name} in ${environment.name}\"},"
+                        + "\"GREETING\":\"Hello (${environment.name})\"},"
                         + "\"healthCheck\":{\"http\":{\"port\":\"${node.label.port}\",\"path\":\"/health\"},\"timeoutSeconds\":60}}");
 
         step("Deploying hello@1.0.0 to both environments");
@@ -156,7 +156,6 @@ public final class TideDemo {
 
         System.out.println();
         System.out.println("Tide is running.");
-        System.out.println("  Console:      http://localhost:" + HTTP_PORT + "/");
         System.out.println("  REST API:     http://localhost:" + HTTP_PORT + "/api/v1   (OpenAPI: /v3/api-docs)");
         System.out.println("  Metrics:      http://localhost:" + HTTP_PORT + "/actuator/prometheus");
         System.out.println("  Credentials:  admin / " + password);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -41,8 +42,12 @@ public final class ConvergeBench {
         Path dir = Files.createTempDirectory("tide-convergebench");
         try (Fleet fleet = new Fleet(dir)) {
             fleet.application("bench", List.of());
+            // N JVMs starting at once on a small machine need time: scale the limits with N.
+            int healthSeconds = Math.max(30, 6 * agents);
+            Map<String, Object> strategy = Map.of("targetTimeoutSeconds", Math.max(300, 12 * agents));
+            String sha = fleet.uploadHello();
             for (int r = 0; r <= rounds; r++) {
-                fleet.release("bench", "1." + r + ".0", "/health");
+                fleet.release("bench", "1." + r + ".0", sha, "/health", healthSeconds);
             }
             List<String> lines = new ArrayList<>();
             for (String mode : modes) {
@@ -54,11 +59,11 @@ public final class ConvergeBench {
                 }
                 fleet.agents(env, mode, agents);
                 // Round 0 installs the app everywhere (first start); the measured rounds replace it.
-                fleet.awaitDeployment(fleet.deploy(env, "bench", "1.0.0"), "SUCCEEDED", Duration.ofMinutes(10));
+                fleet.awaitDeployment(deploy(fleet, env, "1.0.0", strategy), "SUCCEEDED", Duration.ofMinutes(15));
                 List<Round> measured = new ArrayList<>();
                 for (int r = 1; r <= rounds; r++) {
-                    String id = fleet.deploy(env, "bench", "1." + r + ".0");
-                    JsonNode d = fleet.awaitDeployment(id, "SUCCEEDED", Duration.ofMinutes(10));
+                    String id = deploy(fleet, env, "1." + r + ".0", strategy);
+                    JsonNode d = fleet.awaitDeployment(id, "SUCCEEDED", Duration.ofMinutes(15));
                     Round round = measure(d);
                     measured.add(round);
                     System.out.printf(
@@ -85,6 +90,10 @@ public final class ConvergeBench {
             System.out.println();
             lines.forEach(System.out::println);
         }
+    }
+
+    private static String deploy(Fleet fleet, String env, String version, Map<String, Object> strategy) {
+        return fleet.deploy(env, List.of(Map.of("application", "bench", "version", version)), strategy);
     }
 
     static Round measure(JsonNode deployment) {

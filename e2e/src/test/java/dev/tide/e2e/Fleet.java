@@ -119,7 +119,15 @@ final class Fleet implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", version);
         body.put("artifactSha256", sha);
-        body.put("start", List.of(Processes.JAVA, "-Xmx48m", "-Dtide.e2e=" + runId, "Hello.java"));
+        body.put(
+                "start",
+                List.of(
+                        Processes.JAVA,
+                        "-Xmx48m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-Dtide.e2e=" + runId,
+                        "Hello.java"));
         body.put(
                 "env",
                 Map.of(

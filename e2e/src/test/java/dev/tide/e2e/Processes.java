@@ -30,13 +30,21 @@ final class Processes {
         return Files.isDirectory(cwd.resolve("control-plane")) ? cwd : cwd.getParent();
     }
 
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A free port never handed out before in this JVM (the OS may offer a just-closed one again). */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                s.setReuseAddress(true);
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
+        throw new IllegalStateException("no unused free port found");
     }
 
     static Process start(List<String> command, Path log, java.util.Map<String, String> env) {
