@@ -25,14 +25,7 @@ public final class ConvergeBench {
     record Round(long totalMillis, long medianDeliveredMillis, long medianHealthyMillis) {}
 
     public static void main(String[] args) {
-        int status = 0;
-        try {
-            run(args);
-        } catch (Throwable t) {
-            t.printStackTrace();
-            status = 1;
-        }
-        System.exit(status);
+        BenchMain.run(args, ConvergeBench::run);
     }
 
     private static void run(String[] args) throws Exception {

@@ -36,15 +36,8 @@ import java.util.regex.Pattern;
  * (nodes, polls per round, rounds).
  */
 public final class PollCostBench {
-    public static void main(String[] args) throws Exception {
-        int status = 0;
-        try {
-            run(args);
-        } catch (Throwable t) {
-            t.printStackTrace();
-            status = 1;
-        }
-        System.exit(status); // gRPC and pool threads must not keep a finished bench alive
+    public static void main(String[] args) {
+        BenchMain.run(args, PollCostBench::run);
     }
 
     private static void run(String[] args) throws Exception {
