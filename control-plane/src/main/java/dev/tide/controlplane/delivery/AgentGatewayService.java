@@ -36,6 +36,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
     private final ArtifactService artifacts;
     private final DeliveryProperties properties;
     private final MeterRegistry meters;
+    private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
     AgentGatewayService(
             EnrollmentService enrollment,
@@ -169,12 +170,15 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         return me;
     }
 
+    /** Counts a call; counters are looked up once per method and environment, not per call. */
     private void count(String method, String environment) {
-        Counter.builder("tide.agent.requests")
-                .description("Agent RPCs served by the control plane")
-                .tag("method", method)
-                .tag("environment", environment)
-                .register(meters)
+        counters.computeIfAbsent(
+                        method + '\u0000' + environment,
+                        key -> Counter.builder("tide.agent.requests")
+                                .description("Agent RPCs served by the control plane")
+                                .tag("method", method)
+                                .tag("environment", environment)
+                                .register(meters))
                 .increment();
     }
 }
