@@ -49,6 +49,9 @@ class AgentGatewayTests extends IntegrationTest {
     @Autowired
     GrpcServerLifecycle grpcServer;
 
+    @Autowired
+    WatchRegistry watches;
+
     ManagedChannel channel;
     String env;
 
@@ -189,7 +192,10 @@ class AgentGatewayTests extends IntegrationTest {
     @Test
     void aModeSwitchAnswersParkedWatchesWithTheNewSchedule() throws Exception {
         EnrollResponse node = enroll(enrollmentToken(), "switcher");
+        int parkedBefore = watches.parked();
         CompletableFuture<GetDesiredStateResponse> poll = watch(node, 0, 30);
+        // The switch must find the poll parked; one still in flight learns it when its wait ends.
+        await().atMost(Duration.ofSeconds(10)).until(() -> watches.parked() > parkedBefore);
 
         as(admin())
                 .patch("/api/v1/environments/{env}", Map.of("mode", "PUSH"), env)
