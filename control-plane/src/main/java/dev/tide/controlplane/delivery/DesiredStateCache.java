@@ -174,9 +174,4 @@ class DesiredStateCache {
         return new Entry(
                 nodeId, node.getEnvironment(), node.getGeneration(), DesiredStateMapper.desiredState(node, apps));
     }
-
-    /** For diagnostics and metrics. */
-    int size() {
-        return entries.size();
-    }
 }

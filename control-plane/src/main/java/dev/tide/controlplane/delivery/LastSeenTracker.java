@@ -43,8 +43,8 @@ class LastSeenTracker {
                 rows.add(new Object[] {Timestamp.from(at), id});
             }
         }
+        // Never move last_seen_at backwards (a slower replica may flush an older time).
         jdbc.batchUpdate(
-                "update node set last_seen_at = greatest(coalesce(last_seen_at, ?), ?) where id = ?",
-                rows.stream().map(r -> new Object[] {r[0], r[0], r[1]}).toList());
+                "update node set last_seen_at = greatest(last_seen_at, ?) where id = ?", rows); // greatest() skips NULL
     }
 }

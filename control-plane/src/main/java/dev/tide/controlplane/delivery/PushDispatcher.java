@@ -358,8 +358,4 @@ class PushDispatcher implements SmartLifecycle {
     Instant now() {
         return clock.instant();
     }
-
-    int openSessions() {
-        return sessions.size();
-    }
 }

@@ -117,8 +117,4 @@ public class Environment {
     public Instant getUpdatedAt() {
         return updatedAt;
     }
-
-    public long getVersion() {
-        return version;
-    }
 }
