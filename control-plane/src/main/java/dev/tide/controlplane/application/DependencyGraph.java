@@ -97,6 +97,24 @@ public final class DependencyGraph {
         }
     }
 
+    /**
+     * The rollout stage of each of {@code apps}: 0 for one that depends on none of the others,
+     * otherwise one more than the highest stage among those it depends on (directly or through
+     * applications outside {@code apps}). Applications of one stage may roll together. Requires
+     * an acyclic graph.
+     */
+    public Map<String, Integer> stages(Collection<String> apps) {
+        Map<String, Integer> stage = new java.util.LinkedHashMap<>();
+        for (String app : order(apps)) {
+            int s = 0;
+            for (String dep : dependenciesWithin(app, apps)) {
+                s = Math.max(s, stage.get(dep) + 1);
+            }
+            stage.put(app, s);
+        }
+        return stage;
+    }
+
     /** The applications in {@code apps} that {@code app} depends on, directly or through others. */
     public Set<String> dependenciesWithin(String app, Collection<String> apps) {
         Set<String> seen = new TreeSet<>();

@@ -53,6 +53,9 @@ public class Deployment {
     @Column(name = "updated_at", nullable = false)
     private Instant updatedAt;
 
+    @Column(name = "next_step_at")
+    private Instant nextStepAt;
+
     @Version
     private long version;
 
@@ -125,5 +128,14 @@ public class Deployment {
 
     public Instant getUpdatedAt() {
         return updatedAt;
+    }
+
+    /** While set, the next wave waits until this time (the pause between waves). */
+    public Instant getNextStepAt() {
+        return nextStepAt;
+    }
+
+    public void setNextStepAt(Instant nextStepAt) {
+        this.nextStepAt = nextStepAt;
     }
 }

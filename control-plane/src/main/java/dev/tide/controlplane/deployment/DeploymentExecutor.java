@@ -6,40 +6,69 @@ import dev.tide.controlplane.node.NodeRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Drives deployments from the state in PostgreSQL: releases targets into nodes' desired state,
- * times out targets that do not become healthy, and finishes deployments. Every step is
- * idempotent and re-derived from the database, so a restarted control plane resumes where it
- * was. The same steps serve push and pull: only how desired state travels differs.
+ * The rollout orchestrator. It drives each deployment from its state in PostgreSQL, one step at
+ * a time, the same way for push and pull:
+ *
+ * <ul>
+ *   <li>applications roll stage by stage in dependency order: nothing of a stage is released
+ *       until every target of the stages below it has finished, on every node;
+ *   <li>within a stage, nodes roll in waves (canary first); the next wave is released when every
+ *       target of the current one is healthy or failed, after the strategy's pause;
+ *   <li>past the failure threshold (or on any canary failure) nothing more is released and, with
+ *       auto-rollback, the previous releases are put back, dependents first;
+ *   <li>pause, resume, cancel and rollback come from operators through {@link DeploymentService}.
+ * </ul>
+ *
+ * <p>"Released" means written into the node's desired state: push sessions send it at once,
+ * pulling agents pick it up on their next poll or watch. That is how pull is gated. Every step
+ * runs in one transaction with the deployment row locked and is re-derived from the database,
+ * so a control plane restarted mid-deployment resumes where it was: nothing is released twice
+ * and nothing is skipped.
  */
 @Component
-public class DeploymentExecutor {
+public class DeploymentExecutor implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(DeploymentExecutor.class);
+    static final Set<DeploymentState> DRIVEN = EnumSet.of(
+            DeploymentState.PENDING,
+            DeploymentState.RUNNING,
+            DeploymentState.PAUSED,
+            DeploymentState.CANCELLING,
+            DeploymentState.ROLLING_BACK);
 
     private final DeploymentRepository deployments;
     private final DeploymentTargetRepository targets;
     private final DesiredStateWriter writer;
     private final NodeRepository nodes;
     private final AuditService audit;
+    private final DeploymentJournal journal;
     private final TransactionTemplate tx;
     private final Clock clock;
-    private final ExecutorService rollout = Executors.newSingleThreadExecutor(r -> {
+    private final Set<UUID> queued = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService rollout = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tide-rollout");
         t.setDaemon(true);
         return t;
@@ -51,6 +80,7 @@ public class DeploymentExecutor {
             DesiredStateWriter writer,
             NodeRepository nodes,
             AuditService audit,
+            DeploymentJournal journal,
             TransactionTemplate tx,
             Clock clock) {
         this.deployments = deployments;
@@ -58,113 +88,362 @@ public class DeploymentExecutor {
         this.writer = writer;
         this.nodes = nodes;
         this.audit = audit;
+        this.journal = journal;
         this.tx = tx;
         this.clock = clock;
     }
 
     @TransactionalEventListener
-    void onCreated(DeploymentCreated event) {
-        rollout.execute(() -> start(event.deploymentId()));
+    void onRequested(DeploymentRequested event) {
+        refresh(List.of(event.deploymentId()));
     }
 
-    /** Re-checks these deployments after their targets moved (called by the status batch). */
+    /** Re-examines these deployments soon; requests for one already queued are merged. */
     public void refresh(Collection<UUID> deploymentIds) {
-        List<UUID> ids = List.copyOf(deploymentIds);
-        rollout.execute(() -> ids.forEach(this::settle));
+        for (UUID id : deploymentIds) {
+            if (queued.add(id)) {
+                rollout.execute(() -> {
+                    queued.remove(id);
+                    advanceQuietly(id);
+                });
+            }
+        }
     }
 
-    /** Resumes what a restart interrupted, times out stuck targets, finishes what is done. */
+    /** Resumes what a restart interrupted, ends pauses between waves, times out stuck targets. */
     @Scheduled(fixedDelayString = "${tide.deployments.tick:2s}", initialDelayString = "${tide.deployments.tick:2s}")
     void tick() {
-        rollout.execute(() -> {
-            for (Deployment d :
-                    deployments.findAllByStateIn(EnumSet.of(DeploymentState.PENDING, DeploymentState.RUNNING))) {
-                try {
-                    if (d.getState() == DeploymentState.PENDING) {
-                        start(d.getId());
-                    } else {
-                        timeOut(d.getId());
-                        settle(d.getId());
-                    }
-                } catch (RuntimeException e) {
-                    log.warn("Deployment {}: step failed, retrying on the next tick: {}", d.getId(), e.getMessage());
-                }
-            }
-        });
+        refresh(deployments.findAllByStateIn(DRIVEN).stream()
+                .map(Deployment::getId)
+                .toList());
     }
 
-    /** Puts every pending target into its node's desired state: one new generation per node. */
-    void start(UUID deploymentId) {
+    private void advanceQuietly(UUID id) {
+        try {
+            advance(id);
+        } catch (RuntimeException e) {
+            log.warn("Deployment {}: step failed, retrying on the next tick: {}", id, e.toString());
+        }
+    }
+
+    /** Takes every step this deployment can take now. */
+    void advance(UUID deploymentId) {
         tx.executeWithoutResult(status -> {
-            Deployment d = deployments.findById(deploymentId).orElse(null);
-            if (d == null || d.getState() != DeploymentState.PENDING) {
+            Deployment d = deployments.findForUpdate(deploymentId).orElse(null);
+            if (d == null || !DRIVEN.contains(d.getState())) {
                 return;
             }
             Instant now = clock.instant();
-            d.transition(DeploymentState.RUNNING, "rolling out", now);
-            Map<UUID, List<DeploymentTarget>> byNode =
-                    targets.findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(deploymentId).stream()
-                            .filter(t -> t.getState() == TargetState.PENDING)
-                            .collect(Collectors.groupingBy(
-                                    DeploymentTarget::getNodeId, LinkedHashMap::new, Collectors.toList()));
-            byNode.forEach((nodeId, nodeTargets) -> {
-                if (!nodes.existsById(nodeId)) {
-                    nodeTargets.forEach(t -> t.markFailed("the node was removed before it was deployed to", now));
-                    return;
-                }
-                Map<String, UUID> releases = new LinkedHashMap<>();
-                nodeTargets.forEach(t -> releases.put(t.getApplication(), t.getReleaseId()));
-                long generation = writer.assign(nodeId, releases, deploymentId);
-                nodeTargets.forEach(t -> t.markDesired(generation, now));
-            });
-            log.info("Deployment {}: {} node(s) given their new desired state", deploymentId, byNode.size());
-        });
-    }
-
-    private void timeOut(UUID deploymentId) {
-        tx.executeWithoutResult(status -> {
-            Deployment d = deployments.findById(deploymentId).orElse(null);
-            if (d == null || d.getState() != DeploymentState.RUNNING) {
-                return;
-            }
-            Instant now = clock.instant();
-            Duration limit = Duration.ofSeconds(d.getStrategy().targetTimeoutSeconds());
-            for (DeploymentTarget t :
-                    targets.findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(deploymentId)) {
-                if (TargetProgress.IN_FLIGHT.contains(t.getState())
-                        && t.getDesiredAt() != null
-                        && now.isAfter(t.getDesiredAt().plus(limit))) {
-                    t.markFailed(
-                            "not healthy within " + limit.toSeconds() + "s (last state " + t.getState() + ")", now);
-                }
-            }
-        });
-    }
-
-    private void settle(UUID deploymentId) {
-        tx.executeWithoutResult(status -> {
-            Deployment d = deployments.findById(deploymentId).orElse(null);
-            if (d == null || d.getState() != DeploymentState.RUNNING) {
-                return;
-            }
             List<DeploymentTarget> all =
-                    targets.findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(deploymentId);
-            if (!all.stream().allMatch(t -> t.getState().isTerminal())) {
+                    targets.findAllByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(deploymentId);
+            if (d.getState() == DeploymentState.PENDING) {
+                d.transition(DeploymentState.RUNNING, "rolling out", now);
+                journal.deployment(deploymentId, "running", "rolling out");
+            }
+            timeOut(d, all, now);
+            if (d.getState() == DeploymentState.ROLLING_BACK) {
+                rollBack(d, all, now);
+            } else {
+                rollForward(d, all, now);
+            }
+        });
+    }
+
+    private void rollForward(Deployment d, List<DeploymentTarget> all, Instant now) {
+        Strategy strategy = d.getStrategy();
+        long failed = count(all, TargetState.FAILED);
+        int tolerated = strategy.threshold().of(all.size());
+        boolean canaryFailed = strategy.canary() > 0
+                && all.stream().anyMatch(t -> t.getWave() == 0 && t.getState() == TargetState.FAILED);
+        boolean stopping = canaryFailed || failed > tolerated;
+        if (stopping) {
+            String why = canaryFailed
+                    ? "a canary target failed"
+                    : failed + " of " + all.size() + " target(s) failed, more than the " + tolerated + " tolerated";
+            skipPending(all, "the deployment stopped: " + why, now);
+            if (strategy.autoRollback()) {
+                transition(d, DeploymentState.ROLLING_BACK, why + "; rolling back", now);
+                rollBack(d, all, now);
                 return;
             }
-            long failed =
-                    all.stream().filter(t -> t.getState() == TargetState.FAILED).count();
-            DeploymentState end = failed == 0 ? DeploymentState.SUCCEEDED : DeploymentState.FAILED;
-            String message = failed == 0
-                    ? "all " + all.size() + " target(s) healthy"
-                    : failed + " of " + all.size() + " target(s) failed";
-            d.transition(end, message, clock.instant());
+            if (!d.getMessage().startsWith("stopping")) {
+                d.transition(d.getState(), "stopping: " + why + "; waiting for the targets in flight", now);
+                journal.deployment(d.getId(), "stopping", why);
+            }
+        }
+        if (d.getState() == DeploymentState.CANCELLING) {
+            skipPending(all, "the deployment was cancelled", now);
+        }
+        if (all.stream().allMatch(t -> t.getState().isTerminal())) {
+            finish(d, all, now);
+            return;
+        }
+        if (d.getState() != DeploymentState.RUNNING) {
+            return; // paused or cancelling: nothing new is released
+        }
+        List<Step> steps = Step.of(all);
+        Step current = steps.stream().filter(s -> !s.finished()).findFirst().orElseThrow();
+        if (current.inFlight() > 0) {
+            return;
+        }
+        int index = steps.indexOf(current);
+        if (index > 0 && strategy.pauseSeconds() > 0) {
+            if (d.getNextStepAt() == null) {
+                Instant at = now.plusSeconds(strategy.pauseSeconds());
+                d.setNextStepAt(at);
+                String message = "waiting " + strategy.pauseSeconds() + "s before " + current.describe();
+                d.transition(d.getState(), message, now);
+                journal.step(d.getId(), "waiting", current.stage(), current.wave(), message);
+                schedule(d.getId(), at, now);
+                return;
+            }
+            if (now.isBefore(d.getNextStepAt())) {
+                schedule(d.getId(), d.getNextStepAt(), now);
+                return;
+            }
+        }
+        d.setNextStepAt(null);
+        release(d, current, all, now);
+    }
+
+    /** Puts the pending targets of one step into their nodes' desired state. */
+    private void release(Deployment d, Step step, List<DeploymentTarget> all, Instant now) {
+        Map<UUID, List<DeploymentTarget>> byNode = step.targets().stream()
+                .filter(t -> t.getState() == TargetState.PENDING)
+                .collect(Collectors.groupingBy(DeploymentTarget::getNodeId, LinkedHashMap::new, Collectors.toList()));
+        int released = 0;
+        for (Map.Entry<UUID, List<DeploymentTarget>> e : byNode.entrySet()) {
+            UUID nodeId = e.getKey();
+            List<DeploymentTarget> nodeTargets = e.getValue();
+            String blocked = blockedBy(nodeId, step.stage(), all);
+            if (blocked != null) {
+                nodeTargets.forEach(t -> {
+                    t.markSkipped(blocked, now);
+                    journal.target(t, now, blocked);
+                });
+                continue;
+            }
+            if (!nodes.existsById(nodeId)) {
+                nodeTargets.forEach(t -> {
+                    t.markFailed("the node was removed before it was deployed to", now);
+                    journal.target(t, now, t.getError());
+                });
+                continue;
+            }
+            Map<String, UUID> releases = new LinkedHashMap<>();
+            nodeTargets.forEach(t -> releases.put(t.getApplication(), t.getReleaseId()));
+            long generation = writer.assign(nodeId, releases, d.getId());
+            nodeTargets.forEach(t -> {
+                t.markDesired(generation, now);
+                journal.target(t, now, "generation " + generation);
+            });
+            released++;
+        }
+        String message = "released " + step.describe() + " to " + released + " node(s)";
+        d.transition(d.getState(), message, now);
+        journal.step(d.getId(), "step", step.stage(), step.wave(), message);
+        log.info("Deployment {}: {}", d.getId(), message);
+    }
+
+    /** Why a node cannot take this stage: one of its earlier-stage targets did not become healthy. */
+    private static String blockedBy(UUID nodeId, int stage, List<DeploymentTarget> all) {
+        return all.stream()
+                .filter(t ->
+                        t.getNodeId().equals(nodeId) && t.getStage() < stage && t.getState() != TargetState.HEALTHY)
+                .findFirst()
+                .map(t -> "dependency " + t.getApplication() + " is " + t.getState() + " on this node")
+                .orElse(null);
+    }
+
+    /**
+     * Puts the previous releases back, dependents first: the highest stage still to revert is
+     * reverted on every node at once, and the stage below waits until it has settled.
+     */
+    private void rollBack(Deployment d, List<DeploymentTarget> all, Instant now) {
+        skipPending(all, "the deployment is rolling back", now);
+        int reverting = all.stream()
+                .filter(t -> t.getState() == TargetState.REVERTING)
+                .mapToInt(DeploymentTarget::getStage)
+                .max()
+                .orElse(-1);
+        List<DeploymentTarget> toRevert = all.stream()
+                .filter(t -> t.wasReleased() && t.getRollbackGeneration() == null)
+                .toList();
+        int stage = toRevert.stream().mapToInt(DeploymentTarget::getStage).max().orElse(-1);
+        if (reverting >= 0 && reverting >= stage) {
+            return; // a later stage is still settling
+        }
+        if (stage < 0) {
+            if (reverting < 0) {
+                List<DeploymentTarget> unrestored = all.stream()
+                        .filter(t -> t.getRollbackGeneration() != null && t.getState() != TargetState.ROLLED_BACK)
+                        .toList();
+                if (unrestored.isEmpty()) {
+                    transition(d, DeploymentState.ROLLED_BACK, "previous releases restored", now);
+                } else {
+                    transition(
+                            d,
+                            DeploymentState.FAILED,
+                            "rollback incomplete: " + unrestored.size() + " target(s) did not return to the previous"
+                                    + " release (first: " + unrestored.get(0).getNodeName() + "/"
+                                    + unrestored.get(0).getApplication() + ")",
+                            now);
+                }
+            }
+            return;
+        }
+        Map<UUID, List<DeploymentTarget>> byNode = toRevert.stream()
+                .filter(t -> t.getStage() == stage)
+                .collect(Collectors.groupingBy(DeploymentTarget::getNodeId, LinkedHashMap::new, Collectors.toList()));
+        byNode.forEach((nodeId, nodeTargets) -> {
+            if (!nodes.existsById(nodeId)) {
+                nodeTargets.forEach(t -> {
+                    t.markReverting(0, now);
+                    t.markRolledBack(now, now);
+                    journal.target(t, now, "the node was removed; nothing to restore");
+                });
+                return;
+            }
+            Map<String, UUID> previous = new LinkedHashMap<>();
+            List<String> added = new ArrayList<>();
+            for (DeploymentTarget t : nodeTargets) {
+                if (t.getPreviousReleaseId() != null) {
+                    previous.put(t.getApplication(), t.getPreviousReleaseId());
+                } else {
+                    added.add(t.getApplication());
+                }
+            }
+            long generation = 0;
+            if (!previous.isEmpty()) {
+                generation = writer.assign(nodeId, previous, d.getId());
+            }
+            if (!added.isEmpty()) {
+                generation = writer.remove(nodeId, added);
+            }
+            for (DeploymentTarget t : nodeTargets) {
+                t.markReverting(generation, now);
+                journal.target(
+                        t,
+                        now,
+                        t.getPreviousReleaseId() == null
+                                ? "removing the application (it was new with this deployment)"
+                                : "restoring the previous release, generation " + generation);
+            }
+        });
+        String apps = toRevert.stream()
+                .filter(t -> t.getStage() == stage)
+                .map(DeploymentTarget::getApplication)
+                .collect(Collectors.toCollection(TreeSet::new))
+                .toString();
+        String message = "rolling back stage " + stage + " " + apps + " on " + byNode.size() + " node(s)";
+        d.transition(d.getState(), message, now);
+        journal.step(d.getId(), "rollback-step", stage, -1, message);
+        log.info("Deployment {}: {}", d.getId(), message);
+    }
+
+    /** Fails targets in flight (and rollbacks unconfirmed) past the strategy's deadline. */
+    private void timeOut(Deployment d, List<DeploymentTarget> all, Instant now) {
+        Duration limit = Duration.ofSeconds(d.getStrategy().targetTimeoutSeconds());
+        for (DeploymentTarget t : all) {
+            if (TargetProgress.IN_FLIGHT.contains(t.getState())
+                    && t.getDesiredAt() != null
+                    && now.isAfter(t.getDesiredAt().plus(limit))) {
+                t.markFailed("not healthy within " + limit.toSeconds() + "s (last state " + t.getState() + ")", now);
+                journal.target(t, now, t.getError());
+            } else if (t.getState() == TargetState.REVERTING
+                    && now.isAfter(t.getUpdatedAt().plus(limit))) {
+                t.markFailed("the previous release was not back within " + limit.toSeconds() + "s", now);
+                journal.target(t, now, t.getError());
+            }
+        }
+    }
+
+    private void skipPending(List<DeploymentTarget> all, String reason, Instant now) {
+        for (DeploymentTarget t : all) {
+            if (t.getState() == TargetState.PENDING) {
+                t.markSkipped(reason, now);
+                journal.target(t, now, reason);
+            }
+        }
+    }
+
+    private void finish(Deployment d, List<DeploymentTarget> all, Instant now) {
+        long healthy = count(all, TargetState.HEALTHY);
+        long failed = count(all, TargetState.FAILED);
+        long skipped = count(all, TargetState.SKIPPED);
+        String counts = healthy + " of " + all.size() + " target(s) healthy"
+                + (failed > 0 ? ", " + failed + " failed" : "")
+                + (skipped > 0 ? ", " + skipped + " skipped" : "");
+        if (d.getState() == DeploymentState.CANCELLING) {
+            transition(d, DeploymentState.CANCELLED, "cancelled: " + counts, now);
+        } else if (failed > d.getStrategy().threshold().of(all.size()) || skipped > 0 || healthy == 0) {
+            transition(d, DeploymentState.FAILED, counts, now);
+        } else {
+            transition(
+                    d,
+                    DeploymentState.SUCCEEDED,
+                    failed > 0 ? counts + " (within the failure threshold)" : "all " + counts,
+                    now);
+        }
+    }
+
+    private void transition(Deployment d, DeploymentState next, String message, Instant now) {
+        d.transition(next, message, now);
+        d.setNextStepAt(null);
+        journal.deployment(d.getId(), next.name().toLowerCase(Locale.ROOT), message);
+        if (next.isFinished() || next == DeploymentState.ROLLING_BACK) {
             audit.recordAs(
                     "system",
-                    "deployment.finish",
-                    "deployment/" + deploymentId,
-                    Map.of("state", end.name(), "message", message));
-            log.info("Deployment {} {}: {}", deploymentId, end, message);
-        });
+                    next == DeploymentState.ROLLING_BACK ? "deployment.auto-rollback" : "deployment.finish",
+                    "deployment/" + d.getId(),
+                    Map.of("state", next.name(), "message", message));
+        }
+        log.info("Deployment {} {}: {}", d.getId(), next, message);
+    }
+
+    private void schedule(UUID id, Instant at, Instant now) {
+        long delay = Math.max(0, Duration.between(now, at).toMillis()) + 5;
+        rollout.schedule(() -> refresh(List.of(id)), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private static long count(List<DeploymentTarget> all, TargetState state) {
+        return all.stream().filter(t -> t.getState() == state).count();
+    }
+
+    @Override
+    public void destroy() {
+        rollout.shutdownNow();
+    }
+
+    /** One (stage, wave) of a deployment: the unit that is released at once. */
+    record Step(int stage, int wave, List<DeploymentTarget> targets) {
+        static List<Step> of(List<DeploymentTarget> ordered) {
+            Map<List<Integer>, List<DeploymentTarget>> grouped = new LinkedHashMap<>();
+            ordered.stream()
+                    .sorted(java.util.Comparator.comparingInt(DeploymentTarget::getStage)
+                            .thenComparingInt(DeploymentTarget::getWave))
+                    .forEach(t -> grouped.computeIfAbsent(List.of(t.getStage(), t.getWave()), k -> new ArrayList<>())
+                            .add(t));
+            List<Step> steps = new ArrayList<>();
+            grouped.forEach((k, v) -> steps.add(new Step(k.get(0), k.get(1), v)));
+            return steps;
+        }
+
+        boolean finished() {
+            return targets.stream().allMatch(t -> t.getState().isTerminal());
+        }
+
+        long inFlight() {
+            return targets.stream()
+                    .filter(t -> TargetProgress.IN_FLIGHT.contains(t.getState()))
+                    .count();
+        }
+
+        String describe() {
+            return "wave " + wave + " of stage " + stage + " "
+                    + targets.stream()
+                            .map(DeploymentTarget::getApplication)
+                            .collect(Collectors.toCollection(TreeSet::new));
+        }
     }
 }

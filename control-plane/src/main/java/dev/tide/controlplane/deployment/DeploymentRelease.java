@@ -33,10 +33,15 @@ public class DeploymentRelease {
     @Column(name = "release_id", nullable = false)
     private UUID releaseId;
 
+    /** Rolls after every stage below it is healthy; 0 has no dependency within the deployment. */
+    @Column(nullable = false)
+    private int stage;
+
     protected DeploymentRelease() {}
 
-    DeploymentRelease(UUID deploymentId, int position, String application, UUID releaseId) {
+    DeploymentRelease(UUID deploymentId, int position, String application, UUID releaseId, int stage) {
         this.deploymentId = deploymentId;
+        this.stage = stage;
         this.position = position;
         this.application = application;
         this.releaseId = releaseId;
@@ -56,5 +61,9 @@ public class DeploymentRelease {
 
     public UUID getReleaseId() {
         return releaseId;
+    }
+
+    public int getStage() {
+        return stage;
     }
 }

@@ -36,7 +36,11 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class DeploymentService {
     static final Set<DeploymentState> ACTIVE = EnumSet.of(
-            DeploymentState.PENDING, DeploymentState.RUNNING, DeploymentState.PAUSED, DeploymentState.ROLLING_BACK);
+            DeploymentState.PENDING,
+            DeploymentState.RUNNING,
+            DeploymentState.PAUSED,
+            DeploymentState.CANCELLING,
+            DeploymentState.ROLLING_BACK);
 
     private final DeploymentRepository deployments;
     private final DeploymentReleaseRepository deploymentReleases;
@@ -47,6 +51,7 @@ public class DeploymentService {
     private final NodeRepository nodes;
     private final NodeDesiredRepository desired;
     private final AuditService audit;
+    private final DeploymentJournal journal;
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
@@ -60,6 +65,7 @@ public class DeploymentService {
             NodeRepository nodes,
             NodeDesiredRepository desired,
             AuditService audit,
+            DeploymentJournal journal,
             ApplicationEventPublisher events,
             Clock clock) {
         this.deployments = deployments;
@@ -71,6 +77,7 @@ public class DeploymentService {
         this.nodes = nodes;
         this.desired = desired;
         this.audit = audit;
+        this.journal = journal;
         this.events = events;
         this.clock = clock;
     }
@@ -95,7 +102,8 @@ public class DeploymentService {
             throw InvalidInputException.unknownReference("environment", e.getMessage());
         }
         Map<String, Release> byApp = resolveReleases(request.releases());
-        List<String> order = applications.graph().order(byApp.keySet());
+        Map<String, Integer> stageOf = applications.graph().stages(byApp.keySet());
+        List<String> order = List.copyOf(stageOf.keySet());
 
         List<Node> selected = nodes.findAllByEnvironmentOrderByNameAsc(request.environment()).stream()
                 .filter(n -> n.matches(selector))
@@ -113,7 +121,7 @@ public class DeploymentService {
         for (int i = 0; i < order.size(); i++) {
             String app = order.get(i);
             deploymentReleases.save(new DeploymentRelease(
-                    deployment.getId(), i, app, byApp.get(app).getId()));
+                    deployment.getId(), i, app, byApp.get(app).getId(), stageOf.get(app)));
         }
         Map<String, Integer> waveOf = new HashMap<>();
         List<List<String>> waves =
@@ -137,6 +145,7 @@ public class DeploymentService {
                         app,
                         byApp.get(app).getId(),
                         current.get(new NodeDesired.Key(node.getId(), app)),
+                        stageOf.get(app),
                         waveOf.get(node.getName()),
                         now));
             }
@@ -149,9 +158,97 @@ public class DeploymentService {
                 order.stream().map(a -> a + "@" + byApp.get(a).getVersion()).toList());
         details.put("nodes", selected.size());
         details.put("waves", waves.size());
+        details.put("stages", stageOf.values().stream().distinct().count());
         audit.record("deployment.create", "deployment/" + deployment.getId(), details);
-        events.publishEvent(new DeploymentCreated(deployment.getId(), deployment.getEnvironment()));
+        journal.deployment(
+                deployment.getId(),
+                "created",
+                "by " + deployment.getCreatedBy() + ": " + details.get("releases") + " to " + selected.size()
+                        + " node(s) in " + waves.size() + " wave(s)");
+        events.publishEvent(new DeploymentRequested(deployment.getId()));
         return deployment;
+    }
+
+    /** Stops releasing new waves; targets already released go on. */
+    @Transactional
+    public Deployment pause(UUID id) {
+        Deployment d = lockedForAction(id, "pause", EnumSet.of(DeploymentState.PENDING, DeploymentState.RUNNING));
+        return act(d, DeploymentState.PAUSED, "pause", "paused by " + AuditService.currentActor());
+    }
+
+    /** Goes on releasing waves where a pause stopped. */
+    @Transactional
+    public Deployment resume(UUID id) {
+        Deployment d = lockedForAction(id, "resume", EnumSet.of(DeploymentState.PAUSED));
+        d.setNextStepAt(null);
+        return act(d, DeploymentState.RUNNING, "resume", "resumed by " + AuditService.currentActor());
+    }
+
+    /** Releases nothing more; the deployment ends CANCELLED once the targets in flight settle. */
+    @Transactional
+    public Deployment cancel(UUID id) {
+        Deployment d = lockedForAction(
+                id, "cancel", EnumSet.of(DeploymentState.PENDING, DeploymentState.RUNNING, DeploymentState.PAUSED));
+        return act(
+                d,
+                DeploymentState.CANCELLING,
+                "cancel",
+                "cancelled by " + AuditService.currentActor() + "; waiting for the targets in flight");
+    }
+
+    /**
+     * Puts the previous releases back on every node this deployment changed, dependents first.
+     * Allowed while it runs (it stops) and once it finished, unless a later deployment has
+     * since changed the same nodes and applications.
+     */
+    @Transactional
+    public Deployment rollback(UUID id) {
+        Deployment d = lockedForAction(
+                id,
+                "roll back",
+                EnumSet.of(
+                        DeploymentState.PENDING,
+                        DeploymentState.RUNNING,
+                        DeploymentState.PAUSED,
+                        DeploymentState.CANCELLING,
+                        DeploymentState.SUCCEEDED,
+                        DeploymentState.FAILED,
+                        DeploymentState.CANCELLED));
+        List<UUID> later = targets.findLaterDeploymentsTouching(id, d.getCreatedAt());
+        if (!later.isEmpty()) {
+            throw new ConflictException("deployment " + later.get(0)
+                    + " changed some of the same nodes and applications after this one; roll that one back"
+                    + " or deploy the release you want instead");
+        }
+        return act(d, DeploymentState.ROLLING_BACK, "rollback", "rollback requested by " + AuditService.currentActor());
+    }
+
+    /** Journal entries of a deployment after {@code afterId}, oldest first. */
+    @Transactional(readOnly = true)
+    public List<DeploymentJournal.Entry> events(UUID id, long afterId, int limit) {
+        if (!deployments.existsById(id)) {
+            throw new NotFoundException("deployment", id);
+        }
+        return journal.after(id, afterId, limit);
+    }
+
+    private Deployment lockedForAction(UUID id, String action, Set<DeploymentState> allowed) {
+        Deployment d = deployments.findForUpdate(id).orElseThrow(() -> new NotFoundException("deployment", id));
+        if (!allowed.contains(d.getState())) {
+            throw new ConflictException("cannot " + action + " deployment " + id + ": it is " + d.getState()
+                    + " (allowed when " + allowed.stream().map(Enum::name).collect(Collectors.joining(", "))
+                    + ")");
+        }
+        return d;
+    }
+
+    private Deployment act(Deployment d, DeploymentState next, String action, String message) {
+        DeploymentState from = d.getState();
+        d.transition(next, message, clock.instant());
+        audit.record("deployment." + action, "deployment/" + d.getId(), Map.of("from", from.name(), "to", next.name()));
+        journal.deployment(d.getId(), next.name().toLowerCase(java.util.Locale.ROOT), message);
+        events.publishEvent(new DeploymentRequested(d.getId()));
+        return d;
     }
 
     @Transactional(readOnly = true)

@@ -42,6 +42,9 @@ public class DeploymentTarget {
     private UUID previousReleaseId;
 
     @Column(nullable = false)
+    private int stage;
+
+    @Column(nullable = false)
     private int wave;
 
     @Enumerated(EnumType.STRING)
@@ -66,6 +69,12 @@ public class DeploymentTarget {
     @Column
     private String error;
 
+    @Column(name = "rollback_generation")
+    private Long rollbackGeneration;
+
+    @Column(name = "rolled_back_at")
+    private Instant rolledBackAt;
+
     @Column(name = "updated_at", nullable = false)
     private Instant updatedAt;
 
@@ -78,6 +87,7 @@ public class DeploymentTarget {
             String application,
             UUID releaseId,
             UUID previousReleaseId,
+            int stage,
             int wave,
             Instant now) {
         this.deploymentId = deploymentId;
@@ -86,6 +96,7 @@ public class DeploymentTarget {
         this.application = application;
         this.releaseId = releaseId;
         this.previousReleaseId = previousReleaseId;
+        this.stage = stage;
         this.wave = wave;
         this.state = TargetState.PENDING;
         this.updatedAt = now;
@@ -130,9 +141,30 @@ public class DeploymentTarget {
         this.updatedAt = now;
     }
 
-    public void markState(TargetState state, Instant now) {
-        this.state = state;
+    /** Never released: the deployment stopped before this target's turn. */
+    public void markSkipped(String reason, Instant now) {
+        this.error = reason;
+        this.state = TargetState.SKIPPED;
         this.updatedAt = now;
+    }
+
+    /** The node's desired state holds the previous release again, at {@code generation}. */
+    public void markReverting(long generation, Instant now) {
+        this.rollbackGeneration = generation;
+        this.state = TargetState.REVERTING;
+        this.updatedAt = now;
+    }
+
+    /** The previous release runs healthy again (or the application was removed). */
+    public void markRolledBack(Instant at, Instant now) {
+        this.rolledBackAt = at;
+        this.state = TargetState.ROLLED_BACK;
+        this.updatedAt = now;
+    }
+
+    /** Whether the node's desired state was ever changed by this target. */
+    public boolean wasReleased() {
+        return generation != null;
     }
 
     private void advance(TargetState next, Instant now) {
@@ -170,6 +202,10 @@ public class DeploymentTarget {
         return previousReleaseId;
     }
 
+    public int getStage() {
+        return stage;
+    }
+
     public int getWave() {
         return wave;
     }
@@ -200,6 +236,14 @@ public class DeploymentTarget {
 
     public String getError() {
         return error;
+    }
+
+    public Long getRollbackGeneration() {
+        return rollbackGeneration;
+    }
+
+    public Instant getRolledBackAt() {
+        return rolledBackAt;
     }
 
     public Instant getUpdatedAt() {

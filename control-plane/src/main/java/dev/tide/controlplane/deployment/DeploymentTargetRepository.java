@@ -9,10 +9,22 @@ import org.springframework.data.jpa.repository.Query;
 public interface DeploymentTargetRepository extends JpaRepository<DeploymentTarget, Long> {
     List<DeploymentTarget> findAllByDeploymentIdOrderByWaveAscNodeNameAscApplicationAsc(UUID deploymentId);
 
+    List<DeploymentTarget> findAllByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(UUID deploymentId);
+
     List<DeploymentTarget> findAllByNodeIdAndGenerationAndStateIn(
             UUID nodeId, long generation, Collection<TargetState> states);
 
     List<DeploymentTarget> findAllByNodeIdAndStateIn(UUID nodeId, Collection<TargetState> states);
+
+    /** Later deployments that released the same node and application as {@code deploymentId}. */
+    @Query("""
+            select distinct later.deploymentId from DeploymentTarget mine, DeploymentTarget later, Deployment d
+            where mine.deploymentId = :deploymentId and mine.generation is not null
+              and later.nodeId = mine.nodeId and later.application = mine.application
+              and later.deploymentId <> :deploymentId and later.generation is not null
+              and d.id = later.deploymentId and d.createdAt > :createdAt
+            """)
+    List<UUID> findLaterDeploymentsTouching(UUID deploymentId, java.time.Instant createdAt);
 
     /** Active deployments that already target one of these nodes with one of these applications. */
     @Query("""

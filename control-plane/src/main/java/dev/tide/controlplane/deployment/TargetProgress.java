@@ -22,6 +22,9 @@ import org.springframework.transaction.annotation.Transactional;
 public class TargetProgress {
     static final Set<TargetState> IN_FLIGHT =
             EnumSet.of(TargetState.DESIRED, TargetState.DELIVERED, TargetState.APPLIED);
+    /** The states an agent's report can move. */
+    static final Set<TargetState> WATCHED =
+            EnumSet.of(TargetState.DESIRED, TargetState.DELIVERED, TargetState.APPLIED, TargetState.REVERTING);
 
     /** What an agent said about one application, in domain terms. */
     public enum Step {
@@ -40,20 +43,35 @@ public class TargetProgress {
 
     private final DeploymentTargetRepository targets;
     private final ReleaseRepository releases;
+    private final DeploymentJournal journal;
     private final Clock clock;
 
-    TargetProgress(DeploymentTargetRepository targets, ReleaseRepository releases, Clock clock) {
+    TargetProgress(
+            DeploymentTargetRepository targets, ReleaseRepository releases, DeploymentJournal journal, Clock clock) {
         this.targets = targets;
         this.releases = releases;
+        this.journal = journal;
         this.clock = clock;
     }
 
     /** Applies a node's report; returns the deployments whose targets moved. */
     @Transactional(propagation = Propagation.MANDATORY)
     public Set<UUID> apply(UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps) {
-        List<DeploymentTarget> active = targets.findAllByNodeIdAndStateIn(nodeId, IN_FLIGHT);
-        if (active.isEmpty()) {
+        List<DeploymentTarget> watched = targets.findAllByNodeIdAndStateIn(nodeId, WATCHED);
+        if (watched.isEmpty()) {
             return Set.of();
+        }
+        Set<UUID> touched = new HashSet<>();
+        List<DeploymentTarget> reverting = watched.stream()
+                .filter(t -> t.getState() == TargetState.REVERTING)
+                .toList();
+        if (!reverting.isEmpty()) {
+            settleRollbacks(reverting, appliedGeneration, apps, touched);
+        }
+        List<DeploymentTarget> active =
+                watched.stream().filter(t -> IN_FLIGHT.contains(t.getState())).toList();
+        if (active.isEmpty()) {
+            return touched;
         }
         Instant now = clock.instant();
         Map<UUID, String> versions = new HashMap<>();
@@ -62,7 +80,6 @@ public class TargetProgress {
                         .distinct()
                         .toList())
                 .forEach(r -> versions.put(r.getId(), r.getVersion()));
-        Set<UUID> touched = new HashSet<>();
         for (Observation e : events) {
             for (DeploymentTarget t : active) {
                 if (t.getApplication().equals(e.application())
@@ -70,11 +87,15 @@ public class TargetProgress {
                         && t.getGeneration() != null
                         && e.generation() >= t.getGeneration()
                         && !t.getState().isTerminal()) {
+                    TargetState was = t.getState();
                     switch (e.step()) {
                         case DELIVERED -> t.markDelivered(e.at(), now);
                         case APPLIED -> t.markApplied(e.at(), now);
                         case HEALTHY -> t.markHealthy(e.at(), now);
                         case FAILED -> t.markFailed(e.message(), now);
+                    }
+                    if (t.getState() != was) {
+                        journal.target(t, e.at(), t.getState() == TargetState.FAILED ? t.getError() : "");
                     }
                     touched.add(t.getDeploymentId());
                 }
@@ -91,13 +112,51 @@ public class TargetProgress {
                 }
                 if (t.getReleaseId().equals(app.releaseId()) && "HEALTHY".equals(app.state())) {
                     t.markHealthy(now, now);
+                    journal.target(t, now, "");
                     touched.add(t.getDeploymentId());
                 } else if (!t.getReleaseId().equals(app.releaseId()) || "FAILED".equals(app.state())) {
                     t.markFailed(app.message().isBlank() ? "the agent did not reach this release" : app.message(), now);
+                    journal.target(t, now, t.getError());
                     touched.add(t.getDeploymentId());
                 }
             }
         }
         return touched;
+    }
+
+    /**
+     * A rollback target is done once the agent has applied the rollback generation and runs the
+     * previous release healthy again (or no longer runs the application, when it was new).
+     */
+    private void settleRollbacks(
+            List<DeploymentTarget> reverting, long appliedGeneration, List<AppState> apps, Set<UUID> touched) {
+        Instant now = clock.instant();
+        Map<String, AppState> byApp = new HashMap<>();
+        apps.forEach(a -> byApp.put(a.application(), a));
+        for (DeploymentTarget t : reverting) {
+            if (appliedGeneration < t.getRollbackGeneration()) {
+                continue;
+            }
+            AppState app = byApp.get(t.getApplication());
+            if (t.getPreviousReleaseId() == null) {
+                if (app == null
+                        || !"HEALTHY".equals(app.state())
+                        || !t.getReleaseId().equals(app.releaseId())) {
+                    t.markRolledBack(now, now);
+                    journal.target(t, now, "removed from the node");
+                    touched.add(t.getDeploymentId());
+                }
+            } else if (app != null && t.getPreviousReleaseId().equals(app.releaseId())) {
+                if ("HEALTHY".equals(app.state())) {
+                    t.markRolledBack(now, now);
+                    journal.target(t, now, "previous release healthy");
+                    touched.add(t.getDeploymentId());
+                } else if ("FAILED".equals(app.state())) {
+                    t.markFailed("rollback failed: " + app.message(), now);
+                    journal.target(t, now, t.getError());
+                    touched.add(t.getDeploymentId());
+                }
+            }
+        }
     }
 }

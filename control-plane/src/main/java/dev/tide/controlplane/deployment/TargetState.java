@@ -14,7 +14,9 @@ public enum TargetState {
     FAILED,
     /** Not started because the deployment stopped. */
     SKIPPED,
-    /** The previous release was put back. */
+    /** The node's desired state holds the previous release again; waiting for the agent. */
+    REVERTING,
+    /** The previous release was put back and is healthy (or the application was removed). */
     ROLLED_BACK;
 
     public boolean isTerminal() {

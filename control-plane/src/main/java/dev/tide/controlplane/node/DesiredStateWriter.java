@@ -58,6 +58,20 @@ public class DesiredStateWriter {
         return generation;
     }
 
+    /**
+     * Takes applications out of a node's desired state (the agent stops them), in the caller's
+     * transaction, and returns the node's new generation.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public long remove(UUID nodeId, java.util.Collection<String> applications) {
+        Node node = nodes.findById(nodeId).orElseThrow(() -> new NotFoundException("node", nodeId));
+        long generation = nextGeneration();
+        applications.forEach(app -> desired.deleteById(new NodeDesired.Key(nodeId, app)));
+        node.setGeneration(generation);
+        events.publishEvent(new NodeDesiredChanged(nodeId, node.getEnvironment(), generation));
+        return generation;
+    }
+
     private long nextGeneration() {
         return ((Number) entityManager
                         .createNativeQuery("select nextval('node_generation_seq')")
