@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
  * Tide's example application: a tiny HTTP server in one source file, run as {@code java
  * Hello.java} (no build step). Reads PORT (default 8080), GREETING (default "Hello") and
  * APP_VERSION (default: TIDE_VERSION, set by the agent). {@code /} answers the greeting with the
- * version and the node name; {@code /health} answers 200. Stops cleanly on SIGTERM.
+ * version and the node name; {@code /health} answers 200, or 503 on the nodes named in
+ * UNHEALTHY_ON (comma-separated), which makes a release that is bad on some nodes easy to try
+ * (see the rollback walkthrough in docs/orchestration.md). Stops cleanly on SIGTERM.
  */
 public class Hello {
     public static void main(String[] args) throws Exception {
@@ -19,6 +21,8 @@ public class Hello {
         String greeting = env("GREETING", "Hello");
         String version = env("APP_VERSION", env("TIDE_VERSION", "dev"));
         String node = env("TIDE_NODE_NAME", hostname());
+        boolean healthy = !java.util.Arrays.asList(env("UNHEALTHY_ON", "").split(","))
+                .contains(node);
 
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.createContext("/", exchange -> {
@@ -28,7 +32,8 @@ public class Hello {
             }
             send(exchange, 200, greeting + " from " + node + " (version " + version + ")\n");
         });
-        server.createContext("/health", exchange -> send(exchange, 200, "ok\n"));
+        server.createContext(
+                "/health", exchange -> send(exchange, healthy ? 200 : 503, healthy ? "ok\n" : "unhealthy\n"));
         server.start();
         System.out.println("hello " + version + " listening on port " + port);
 

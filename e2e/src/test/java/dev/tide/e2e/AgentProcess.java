@@ -12,23 +12,33 @@ final class AgentProcess implements AutoCloseable {
     final Path dataDir;
     final int listenPort;
     final int appPort;
+    /** A second port, for a second application on the same node (label {@code port2}). */
+    final int appPort2;
+
     final Path log;
     private final ControlPlaneProcess controlPlane;
     private final String token;
     private Process process;
 
     AgentProcess(ControlPlaneProcess controlPlane, String token, String name, Path dataDir) {
-        this(controlPlane, token, name, dataDir, Processes.freePort(), Processes.freePort());
+        this(controlPlane, token, name, dataDir, Processes.freePort(), Processes.freePort(), Processes.freePort());
     }
 
     AgentProcess(
-            ControlPlaneProcess controlPlane, String token, String name, Path dataDir, int listenPort, int appPort) {
+            ControlPlaneProcess controlPlane,
+            String token,
+            String name,
+            Path dataDir,
+            int listenPort,
+            int appPort,
+            int appPort2) {
         this.controlPlane = controlPlane;
         this.token = token;
         this.name = name;
         this.dataDir = dataDir;
         this.listenPort = listenPort;
         this.appPort = appPort;
+        this.appPort2 = appPort2;
         this.log = dataDir.resolveSibling(name + ".log");
     }
 
@@ -48,6 +58,8 @@ final class AgentProcess implements AutoCloseable {
                 "127.0.0.1:" + listenPort,
                 "--label",
                 "port=" + appPort,
+                "--label",
+                "port2=" + appPort2,
                 "--stop-apps-on-exit"));
         if (token != null) {
             cmd.addAll(List.of("--enroll-token", token));

@@ -43,16 +43,20 @@ final class ControlPlaneProcess implements AutoCloseable {
                 log,
                 Map.of("TIDE_DATA_DIR", dataDir.resolve("cp").toString(), "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD));
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(300))
-                .ignoreExceptions()
-                .failFast("control plane exited:\n" + Processes.tail(log, 40), () -> !process.isAlive())
-                .until(() -> http.send(
-                                        HttpRequest.newBuilder(URI.create(base() + "/actuator/health"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.ofString())
-                                .statusCode()
-                        == 200);
+        try {
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(300))
+                    .ignoreExceptions()
+                    .failFast("control plane exited", () -> !process.isAlive())
+                    .until(() -> http.send(
+                                            HttpRequest.newBuilder(URI.create(base() + "/actuator/health"))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.ofString())
+                                    .statusCode()
+                            == 200);
+        } catch (RuntimeException e) {
+            throw new AssertionError(e.getMessage() + ":\n" + Processes.tail(log, 60), e);
+        }
         return this;
     }
 

@@ -33,6 +33,7 @@ final class Fleet implements AutoCloseable {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private String helloSha;
+    private String compiledHelloSha;
 
     Fleet(Path dir) {
         this.dir = dir;
@@ -83,8 +84,9 @@ final class Fleet implements AutoCloseable {
 
     /** The same agent (same data dir and ports) started again after a stop. */
     AgentProcess restart(AgentProcess old) {
-        AgentProcess again =
-                new AgentProcess(controlPlane, null, old.name, old.dataDir, old.listenPort, old.appPort).start();
+        AgentProcess again = new AgentProcess(
+                        controlPlane, null, old.name, old.dataDir, old.listenPort, old.appPort, old.appPort2)
+                .start();
         agents.add(again);
         return again;
     }
@@ -103,6 +105,74 @@ final class Fleet implements AutoCloseable {
             helloSha = api.upload(tgz).expect(201).body().get("sha256").asString();
         }
         return helloSha;
+    }
+
+    /** The example app compiled ahead of time, so it starts in a fraction of a second. */
+    String uploadCompiledHello() throws IOException {
+        if (compiledHelloSha == null) {
+            Path classes = Files.createTempDirectory(dir, "hello-classes");
+            int rc = javax.tools.ToolProvider.getSystemJavaCompiler()
+                    .run(null, null, null, "-d", classes.toString(), Processes.HELLO.toString());
+            if (rc != 0) {
+                throw new IllegalStateException("javac failed on " + Processes.HELLO);
+            }
+            TarGz tar = new TarGz();
+            try (var files = Files.list(classes)) {
+                for (Path f : files.toList()) {
+                    tar.file(f.getFileName().toString(), Files.readAllBytes(f));
+                }
+            }
+            compiledHelloSha =
+                    api.upload(tar.build()).expect(201).body().get("sha256").asString();
+        }
+        return compiledHelloSha;
+    }
+
+    /**
+     * A release of the compiled example app listening on the node label {@code portLabel},
+     * unhealthy on the nodes named in {@code unhealthyOn}.
+     */
+    void compiledRelease(String app, String version, String portLabel, List<String> unhealthyOn) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", version);
+        body.put("artifactSha256", uploadCompiledHello());
+        body.put(
+                "start",
+                List.of(
+                        Processes.JAVA,
+                        "-Xmx32m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-Dtide.e2e=" + runId,
+                        "-cp",
+                        ".",
+                        "Hello"));
+        body.put(
+                "env",
+                Map.of(
+                        "PORT",
+                        "${node.label." + portLabel + "}",
+                        "APP_VERSION",
+                        version,
+                        "GREETING",
+                        app + " from ${node.name}",
+                        "UNHEALTHY_ON",
+                        String.join(",", unhealthyOn)));
+        body.put(
+                "healthCheck",
+                Map.of(
+                        "http",
+                        Map.of("port", "${node.label." + portLabel + "}", "path", "/health"),
+                        "timeoutSeconds",
+                        10));
+        api.post("/api/v1/applications/" + app + "/releases", body).expect(201);
+    }
+
+    /** An operator action on a deployment: pause, resume, cancel or rollback. */
+    JsonNode act(String deploymentId, String action) {
+        return api.post("/api/v1/deployments/" + deploymentId + "/" + action, Map.of())
+                .expect(200)
+                .body();
     }
 
     void application(String name, List<String> dependsOn) {

@@ -20,7 +20,10 @@ final class TarGz {
     }
 
     TarGz file(String name, String content) {
-        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        return file(name, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    TarGz file(String name, byte[] data) {
         header(name, data.length, '0', "");
         write(data);
         write(new byte[(512 - data.length % 512) % 512]);

@@ -157,8 +157,8 @@ class DeploymentController {
         return view(deployments.get(id));
     }
 
-    /** The journal as JSON: {@code ?after=<id>} pages on. */
-    @GetMapping(path = "/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
+    /** The journal as JSON: {@code ?after=<id>} pages on. The default for any Accept but SSE. */
+    @GetMapping(path = "/{id}/events")
     List<DeploymentJournal.Entry> events(
             @PathVariable UUID id,
             @RequestParam(defaultValue = "0") long after,

@@ -27,6 +27,7 @@ class EmbeddedPostgresConfiguration {
     EmbeddedPostgres embeddedPostgres(TideProperties properties) throws IOException {
         Path dir = properties.dataDir().resolve("postgres").toAbsolutePath();
         Files.createDirectories(dir);
+        stopOrphanedServer(dir);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)
@@ -39,6 +40,45 @@ class EmbeddedPostgresConfiguration {
                 dir,
                 postgres.getPort());
         return postgres;
+    }
+
+    /**
+     * The embedded server runs detached from the JVM, so a control plane that was killed (not
+     * stopped) leaves it running and holding the data directory. Stop that one before starting
+     * again; PostgreSQL recovers from its own log as after any crash.
+     */
+    static void stopOrphanedServer(Path dir) throws IOException {
+        Path pidFile = dir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        long pid;
+        try (var lines = Files.lines(pidFile)) {
+            pid = Long.parseLong(lines.findFirst().orElse("").trim());
+        } catch (NumberFormatException | java.io.UncheckedIOException e) {
+            return; // a torn file: PostgreSQL itself will judge it
+        }
+        ProcessHandle server = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+                .orElse(null);
+        if (server == null || server.pid() == ProcessHandle.current().pid()) {
+            return;
+        }
+        log.warn(
+                "The embedded PostgreSQL of a previous run (pid {}) still holds {}: the control plane did not stop"
+                        + " cleanly. Stopping that server before starting again.",
+                pid,
+                dir);
+        server.destroy(); // SIGTERM: smart shutdown; its old clients are gone
+        try {
+            server.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            server.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the orphaned PostgreSQL server", e);
+        }
     }
 
     @Bean

@@ -97,4 +97,33 @@ class DependencyGraphTests {
         assertThat(graph.dependenciesWithin("web", List.of("web"))).isEmpty();
         assertThat(graph.dependenciesWithin("disk", List.of("web", "db"))).isEmpty();
     }
+
+    @Test
+    void stagesPutEachApplicationOneAboveTheDeepestOfItsDependencies() {
+        DependencyGraph graph = new DependencyGraph(Map.of(
+                "web", Set.of("api", "assets"),
+                "api", Set.of("db"),
+                "assets", Set.of(),
+                "db", Set.of(),
+                "batch", Set.of()));
+
+        assertThat(graph.stages(List.of("web", "api", "assets", "db", "batch")))
+                .containsEntry("db", 0)
+                .containsEntry("assets", 0)
+                .containsEntry("batch", 0)
+                .containsEntry("api", 1)
+                .containsEntry("web", 2);
+    }
+
+    @Test
+    void stagesFollowDependenciesThroughApplicationsOutsideTheDeployment() {
+        DependencyGraph graph = new DependencyGraph(Map.of(
+                "web", Set.of("api"),
+                "api", Set.of("db"),
+                "db", Set.of()));
+
+        // api is not deployed, but web still depends on db through it.
+        assertThat(graph.stages(List.of("web", "db"))).containsExactly(Map.entry("db", 0), Map.entry("web", 1));
+        assertThat(graph.stages(List.of("web"))).containsExactly(Map.entry("web", 0));
+    }
 }
