@@ -49,7 +49,14 @@ class RolloutStepsTests {
 
     private static DeploymentTarget target(String node, String app, int stage, int wave) {
         return new DeploymentTarget(
-                DEPLOYMENT, UUID.nameUUIDFromBytes(node.getBytes()), node, app, UUID.randomUUID(), null, stage, wave,
+                DEPLOYMENT,
+                UUID.nameUUIDFromBytes(node.getBytes()),
+                node,
+                app,
+                UUID.randomUUID(),
+                null,
+                stage,
+                wave,
                 Instant.now());
     }
 }
