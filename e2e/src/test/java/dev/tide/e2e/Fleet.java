@@ -155,7 +155,7 @@ final class Fleet implements AutoCloseable {
                         "APP_VERSION",
                         version,
                         "GREETING",
-                        app + " from ${node.name}",
+                        app,
                         "UNHEALTHY_ON",
                         String.join(",", unhealthyOn)));
         body.put(

@@ -291,6 +291,18 @@ class OrchestrationE2eTests {
         }
     }
 
+    @Test
+    @Order(9)
+    void aCycleInTheDependenciesIsRefusedWhenTheApplicationIsUpdated() {
+        Api.Response refused = fleet.api.patch("/api/v1/applications/db", Map.of("dependsOn", List.of("web")));
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body().get("detail").asString()).containsAnyOf("db -> web -> db", "web -> db -> web");
+        assertThat(fleet.api.get("/api/v1/applications/db").expect(200).body().get("dependsOn"))
+                .as("the refused update left db without dependencies")
+                .isEmpty();
+    }
+
     // --- helpers
 
     /** Runs the same deployment on both environments at once and waits for both to end in {@code state}. */
