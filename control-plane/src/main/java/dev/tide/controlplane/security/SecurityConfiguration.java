@@ -80,6 +80,8 @@ class SecurityConfiguration {
                         .permitAll()
                         .requestMatchers("/users", "/users/**")
                         .hasRole(Role.ADMIN.name())
+                        .requestMatchers(HttpMethod.GET, "/deployments/new")
+                        .hasRole(Role.DEPLOYER.name())
                         .requestMatchers(HttpMethod.GET, "/**")
                         .hasRole(Role.VIEWER.name())
                         // Everyone manages their own API tokens, as in the REST API.
