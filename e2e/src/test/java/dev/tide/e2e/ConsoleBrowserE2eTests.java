@@ -132,7 +132,8 @@ class ConsoleBrowserE2eTests {
         assertThat(page.getByText("No environments yet")).isVisible();
         shot(page, "dashboard-empty");
 
-        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Environments"))
+        page.locator("nav.mainnav")
+                .getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Environments"))
                 .click();
         page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true)).fill(env);
         page.getByLabel("Description").fill("Console test, pushed");
