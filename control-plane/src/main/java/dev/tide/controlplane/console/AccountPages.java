@@ -47,13 +47,9 @@ class AccountPages {
             flash.addFlashAttribute("createdToken", created.secret());
             flash.addFlashAttribute("createdTokenName", name);
         } catch (InvalidInputException e) {
-            flash.addFlashAttribute("errorField", e.errors().get(0).field());
-            flash.addFlashAttribute("error", e.errors().get(0).message());
-            flash.addFlashAttribute("name", name);
+            rejected(flash, e.errors().get(0).field(), e.errors().get(0).message(), name);
         } catch (ConflictException e) {
-            flash.addFlashAttribute("errorField", "name");
-            flash.addFlashAttribute("error", e.getMessage());
-            flash.addFlashAttribute("name", name);
+            rejected(flash, "name", e.getMessage(), name);
         }
         return "redirect:/tokens";
     }
@@ -83,13 +79,9 @@ class AccountPages {
             users.create(name, password, role);
             flash.addFlashAttribute("notice", "Created user " + name + ".");
         } catch (InvalidInputException e) {
-            flash.addFlashAttribute("errorField", e.errors().get(0).field());
-            flash.addFlashAttribute("error", e.errors().get(0).message());
-            flash.addFlashAttribute("name", name);
+            rejected(flash, e.errors().get(0).field(), e.errors().get(0).message(), name);
         } catch (ConflictException e) {
-            flash.addFlashAttribute("errorField", "name");
-            flash.addFlashAttribute("error", e.getMessage());
-            flash.addFlashAttribute("name", name);
+            rejected(flash, "name", e.getMessage(), name);
         }
         return "redirect:/users";
     }
@@ -126,5 +118,12 @@ class AccountPages {
             flash.addFlashAttribute("problem", ConsoleAdvice.capitalize(e.getMessage()) + ".");
         }
         return "redirect:/users";
+    }
+
+    /** The create form comes back with the message under {@code field} and the name kept. */
+    private static void rejected(RedirectAttributes flash, String field, String message, String name) {
+        flash.addFlashAttribute("errorField", field);
+        flash.addFlashAttribute("error", message);
+        flash.addFlashAttribute("name", name);
     }
 }
