@@ -156,6 +156,7 @@ public final class TideDemo {
 
         System.out.println();
         System.out.println("Tide is running.");
+        System.out.println("  Web console:  http://localhost:" + HTTP_PORT + "/");
         System.out.println("  REST API:     http://localhost:" + HTTP_PORT + "/api/v1   (OpenAPI: /v3/api-docs)");
         System.out.println("  Metrics:      http://localhost:" + HTTP_PORT + "/actuator/prometheus");
         System.out.println("  Credentials:  admin / " + password);

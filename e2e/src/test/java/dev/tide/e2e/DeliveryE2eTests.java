@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -101,7 +102,11 @@ class DeliveryE2eTests {
         awaitSucceeded(fleet.deploy("pull-rb", "hello-rb", "1.0.0"));
 
         fleet.release("hello-rb", "2.0.0", fleet.uploadHello(), "/no-such-path", 5);
-        String bad = fleet.deploy("pull-rb", "hello-rb", "2.0.0");
+        // Without the orchestrator's auto-rollback (on by default): this is about the agent's own.
+        String bad = fleet.deploy(
+                "pull-rb",
+                List.of(Map.of("application", "hello-rb", "version", "2.0.0")),
+                Map.of("autoRollback", false));
         JsonNode failed = fleet.awaitDeployment(bad, "FAILED", DEPLOY);
 
         assertThat(failed.get("targets").get(0).get("error").asString()).isNotBlank();
@@ -227,7 +232,9 @@ class DeliveryE2eTests {
         String sha = fleet.api.upload(tgz).expect(201).body().get("sha256").asString();
         fleet.release("evil", "1.0.0", sha, "/health", 5);
 
-        JsonNode failed = fleet.awaitDeployment(fleet.deploy("hostile", "evil", "1.0.0"), "FAILED", DEPLOY);
+        String deployment = fleet.deploy(
+                "hostile", List.of(Map.of("application", "evil", "version", "1.0.0")), Map.of("autoRollback", false));
+        JsonNode failed = fleet.awaitDeployment(deployment, "FAILED", DEPLOY);
 
         assertThat(failed.get("targets").get(0).get("error").asString()).isNotBlank();
         try (var files = Files.walk(agent.dataDir.getParent())) {

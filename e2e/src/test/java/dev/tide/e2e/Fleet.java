@@ -75,9 +75,12 @@ final class Fleet implements AutoCloseable {
     }
 
     AgentProcess agent(String environment, String name) {
-        AgentProcess agent = new AgentProcess(
-                        controlPlane, enrollmentToken(environment), name, dir.resolve("agents/" + name))
-                .start();
+        return enrolledAgent(enrollmentToken(environment), name);
+    }
+
+    /** Starts an agent that enrolls with {@code token}, e.g. one an operator created in the console. */
+    AgentProcess enrolledAgent(String token, String name) {
+        AgentProcess agent = new AgentProcess(controlPlane, token, name, dir.resolve("agents/" + name)).start();
         agents.add(agent);
         return agent;
     }

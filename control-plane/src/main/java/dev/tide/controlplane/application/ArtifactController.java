@@ -25,7 +25,6 @@ import org.springframework.web.multipart.MultipartFile;
 @RestController
 @RequestMapping("/api/v1/artifacts")
 class ArtifactController {
-    private static final String GZIP = "application/gzip";
     private final ArtifactService artifacts;
 
     ArtifactController(ArtifactService artifacts) {
@@ -42,7 +41,7 @@ class ArtifactController {
     @ResponseStatus(HttpStatus.CREATED)
     ArtifactView uploadMultipart(@RequestParam("file") MultipartFile file) throws IOException {
         try (InputStream in = new BufferedInputStream(file.getInputStream())) {
-            return ArtifactView.of(artifacts.upload(in, sniff(in, file.getContentType())));
+            return ArtifactView.of(artifacts.upload(in, ArtifactService.mediaType(in, file.getContentType())));
         }
     }
 
@@ -50,7 +49,7 @@ class ArtifactController {
     @ResponseStatus(HttpStatus.CREATED)
     ArtifactView uploadRaw(HttpServletRequest request) throws IOException {
         try (InputStream in = new BufferedInputStream(request.getInputStream())) {
-            return ArtifactView.of(artifacts.upload(in, sniff(in, request.getContentType())));
+            return ArtifactView.of(artifacts.upload(in, ArtifactService.mediaType(in, request.getContentType())));
         }
     }
 
@@ -66,18 +65,5 @@ class ArtifactController {
                 .contentType(MediaType.parseMediaType(artifact.getMediaType()))
                 .contentLength(artifact.getSize())
                 .body(new InputStreamResource(artifacts.open(sha256, 0)));
-    }
-
-    /** A generic type becomes application/gzip when the bytes start with the gzip magic. */
-    private static String sniff(InputStream in, String declared) throws IOException {
-        String type = declared == null ? MediaType.APPLICATION_OCTET_STREAM_VALUE : declared.split(";")[0].trim();
-        if (!type.equals(MediaType.APPLICATION_OCTET_STREAM_VALUE)) {
-            return type;
-        }
-        in.mark(2);
-        int b1 = in.read();
-        int b2 = in.read();
-        in.reset();
-        return b1 == 0x1f && b2 == 0x8b ? GZIP : type;
     }
 }

@@ -13,6 +13,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** Uploads and reads artifacts. The bytes are streamed to the store before any transaction opens. */
 @Service
 public class ArtifactService {
+    private static final String OCTET_STREAM = "application/octet-stream";
     private final ArtifactStore store;
     private final ArtifactRepository artifacts;
     private final ArtifactProperties properties;
@@ -55,6 +56,23 @@ public class ArtifactService {
                     Map.of("size", a.getSize(), "mediaType", mediaType));
             return a;
         }));
+    }
+
+    /**
+     * The media type to record for an upload: the declared one, except that a generic
+     * {@code application/octet-stream} (or none) becomes {@code application/gzip} when the bytes
+     * start with the gzip magic. {@code in} must support mark/reset; nothing is consumed.
+     */
+    public static String mediaType(InputStream in, String declared) throws IOException {
+        String type = declared == null ? OCTET_STREAM : declared.split(";")[0].trim();
+        if (!type.equals(OCTET_STREAM)) {
+            return type;
+        }
+        in.mark(2);
+        int b1 = in.read();
+        int b2 = in.read();
+        in.reset();
+        return b1 == 0x1f && b2 == 0x8b ? "application/gzip" : type;
     }
 
     public Artifact get(String sha256) {

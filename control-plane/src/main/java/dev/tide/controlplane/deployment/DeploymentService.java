@@ -172,14 +172,14 @@ public class DeploymentService {
     /** Stops releasing new waves; targets already released go on. */
     @Transactional
     public Deployment pause(UUID id) {
-        Deployment d = lockedForAction(id, "pause", EnumSet.of(DeploymentState.PENDING, DeploymentState.RUNNING));
+        Deployment d = lockedForAction(id, "pause", DeploymentState.PAUSABLE);
         return act(d, DeploymentState.PAUSED, "pause", "paused by " + AuditService.currentActor());
     }
 
     /** Goes on releasing waves where a pause stopped. */
     @Transactional
     public Deployment resume(UUID id) {
-        Deployment d = lockedForAction(id, "resume", EnumSet.of(DeploymentState.PAUSED));
+        Deployment d = lockedForAction(id, "resume", DeploymentState.RESUMABLE);
         d.setNextStepAt(null);
         return act(d, DeploymentState.RUNNING, "resume", "resumed by " + AuditService.currentActor());
     }
@@ -187,8 +187,7 @@ public class DeploymentService {
     /** Releases nothing more; the deployment ends CANCELLED once the targets in flight settle. */
     @Transactional
     public Deployment cancel(UUID id) {
-        Deployment d = lockedForAction(
-                id, "cancel", EnumSet.of(DeploymentState.PENDING, DeploymentState.RUNNING, DeploymentState.PAUSED));
+        Deployment d = lockedForAction(id, "cancel", DeploymentState.CANCELLABLE);
         return act(
                 d,
                 DeploymentState.CANCELLING,
@@ -203,17 +202,7 @@ public class DeploymentService {
      */
     @Transactional
     public Deployment rollback(UUID id) {
-        Deployment d = lockedForAction(
-                id,
-                "roll back",
-                EnumSet.of(
-                        DeploymentState.PENDING,
-                        DeploymentState.RUNNING,
-                        DeploymentState.PAUSED,
-                        DeploymentState.CANCELLING,
-                        DeploymentState.SUCCEEDED,
-                        DeploymentState.FAILED,
-                        DeploymentState.CANCELLED));
+        Deployment d = lockedForAction(id, "roll back", DeploymentState.ROLLBACKABLE);
         List<UUID> later = targets.findLaterDeploymentsTouching(id, d.getCreatedAt());
         if (!later.isEmpty()) {
             throw new ConflictException("deployment " + later.get(0)

@@ -1,5 +1,6 @@
 package dev.tide.controlplane.security;
 
+import jakarta.servlet.DispatcherType;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -62,15 +63,41 @@ class SecurityConfiguration {
         return http.build();
     }
 
+    /**
+     * The web console: form login, a session, CSRF on every form. Reading is open to every role;
+     * each mutating form posts to a path whose rule below matches the REST API's rule for the same
+     * change, so the console never allows more than the API. Anything not listed needs ADMIN.
+     */
     @Bean
     @Order(2)
     SecurityFilterChain consoleChain(HttpSecurity http) throws Exception {
-        http.authorizeHttpRequests(auth -> auth.requestMatchers("/login", "/error", "/webjars/**", "/css/**", "/js/**")
+        http.authorizeHttpRequests(auth -> auth
+                        // The error and access-denied pages are rendered by forwarding to them.
+                        .dispatcherTypeMatchers(DispatcherType.FORWARD, DispatcherType.ERROR)
                         .permitAll()
+                        .requestMatchers(
+                                "/login", "/error", "/webjars/**", "/css/**", "/js/**", "/favicon.ico", "/favicon.svg")
+                        .permitAll()
+                        .requestMatchers("/users", "/users/**")
+                        .hasRole(Role.ADMIN.name())
+                        .requestMatchers(HttpMethod.GET, "/deployments/new")
+                        .hasRole(Role.DEPLOYER.name())
+                        .requestMatchers(HttpMethod.GET, "/**")
+                        .hasRole(Role.VIEWER.name())
+                        // Everyone manages their own API tokens, as in the REST API.
+                        .requestMatchers(HttpMethod.POST, "/tokens", "/tokens/**")
+                        .hasRole(Role.VIEWER.name())
+                        .requestMatchers(HttpMethod.POST, "/artifacts", "/applications/*/releases")
+                        .hasRole(Role.DEPLOYER.name())
+                        .requestMatchers(HttpMethod.POST, "/deployments", "/deployments/**")
+                        .hasRole(Role.DEPLOYER.name())
+                        // Environments, enrollment tokens, nodes, applications: ADMIN.
                         .anyRequest()
-                        .authenticated())
-                .formLogin(form -> form.permitAll())
-                .logout(logout -> logout.permitAll());
+                        .hasRole(Role.ADMIN.name()))
+                .formLogin(form ->
+                        form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                .logout(logout -> logout.logoutSuccessUrl("/login?logout").permitAll())
+                .exceptionHandling(e -> e.accessDeniedPage("/denied"));
         return http.build();
     }
 }

@@ -1,0 +1,209 @@
+package dev.tide.controlplane.console;
+
+import dev.tide.controlplane.environment.DeliveryMode;
+import dev.tide.controlplane.environment.EnrollmentTokenService;
+import dev.tide.controlplane.environment.Environment;
+import dev.tide.controlplane.environment.EnvironmentService;
+import dev.tide.controlplane.environment.EnvironmentSettings;
+import dev.tide.controlplane.node.NodeService;
+import dev.tide.controlplane.node.NodeView;
+import dev.tide.controlplane.system.ConflictException;
+import dev.tide.controlplane.system.InvalidInputException;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.validation.BindingResult;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/**
+ * Environments: the list with the create form, and one environment's page: the mode switch (with
+ * a confirmation), settings, enrollment tokens and the live node table.
+ */
+@Controller
+class EnvironmentPages {
+    private final EnvironmentService environments;
+    private final EnrollmentTokenService tokens;
+    private final NodeService nodes;
+    private final FleetOverview overview;
+    private final Clock clock;
+
+    EnvironmentPages(
+            EnvironmentService environments,
+            EnrollmentTokenService tokens,
+            NodeService nodes,
+            FleetOverview overview,
+            Clock clock) {
+        this.environments = environments;
+        this.tokens = tokens;
+        this.nodes = nodes;
+        this.overview = overview;
+        this.clock = clock;
+    }
+
+    @GetMapping("/environments")
+    String list(Model model) {
+        if (!model.containsAttribute("form")) {
+            model.addAttribute("form", new EnvironmentForm());
+        }
+        model.addAttribute("summaries", overview.summaries());
+        return "console/environments";
+    }
+
+    @PostMapping("/environments")
+    String create(@ModelAttribute("form") EnvironmentForm form, BindingResult result, Model model) {
+        if (form.complete(result)) {
+            try {
+                Environment env = environments.create(form.getName(), form.settings(form.getMode()));
+                return "redirect:/environments/" + env.getName();
+            } catch (InvalidInputException e) {
+                Forms.reject(result, e, field -> field);
+            } catch (ConflictException e) {
+                result.rejectValue("name", "conflict", e.getMessage());
+            }
+        }
+        model.addAttribute("summaries", overview.summaries());
+        return "console/environments";
+    }
+
+    @GetMapping("/environments/{name}")
+    String show(@PathVariable String name, @RequestParam(required = false) DeliveryMode switchTo, Model model) {
+        Environment env = environments.get(name);
+        if (!model.containsAttribute("form")) {
+            model.addAttribute("form", EnvironmentForm.of(env));
+        }
+        return page(env, switchTo, model);
+    }
+
+    private String page(Environment env, DeliveryMode switchTo, Model model) {
+        List<NodeView> envNodes = nodeViews(env.getName());
+        model.addAttribute("env", env);
+        model.addAttribute("nodes", envNodes);
+        model.addAttribute("liveness", new LivenessView(env, clock));
+        model.addAttribute("tokens", tokens.list(env.getName()));
+        model.addAttribute("now", clock.instant());
+        if (switchTo != null && switchTo != env.getMode()) {
+            model.addAttribute("switchTo", switchTo);
+            model.addAttribute(
+                    "pushable",
+                    envNodes.stream().filter(n -> n.pushEndpoint() != null).count());
+        }
+        return "console/environment";
+    }
+
+    /** The node table alone; the page polls it. */
+    @GetMapping("/environments/{name}/nodes")
+    String nodeTable(@PathVariable String name, Model model) {
+        Environment env = environments.get(name);
+        model.addAttribute("env", env);
+        model.addAttribute("nodes", nodeViews(name));
+        model.addAttribute("liveness", new LivenessView(env, clock));
+        return "console/environment :: nodes";
+    }
+
+    @PostMapping("/environments/{name}/mode")
+    String switchMode(@PathVariable String name, @RequestParam DeliveryMode mode, RedirectAttributes flash) {
+        DeliveryMode before = environments.get(name).getMode();
+        environments.update(
+                name,
+                s -> new EnvironmentSettings(
+                        s.description(),
+                        mode,
+                        s.pullIntervalSeconds(),
+                        s.pullJitterSeconds(),
+                        s.watch(),
+                        s.pushMaxParallel()));
+        flash.addFlashAttribute(
+                "notice",
+                before == mode
+                        ? name + " was already in " + mode + " mode."
+                        : "Switched " + name + " from " + before + " to " + mode
+                                + ". Each node's acknowledged mode below shows when its agent has followed.");
+        return "redirect:/environments/" + name;
+    }
+
+    @PostMapping("/environments/{name}/settings")
+    String settings(
+            @PathVariable String name,
+            @ModelAttribute("form") EnvironmentForm form,
+            BindingResult result,
+            Model model,
+            RedirectAttributes flash) {
+        Environment env = environments.get(name);
+        if (form.complete(result)) {
+            try {
+                environments.update(name, s -> form.settings(s.mode()));
+                flash.addFlashAttribute("notice", "Saved the settings of " + name + ".");
+                return "redirect:/environments/" + name;
+            } catch (InvalidInputException e) {
+                Forms.reject(result, e, field -> field);
+            }
+        }
+        return page(env, null, model);
+    }
+
+    @PostMapping("/environments/{name}/enrollment-tokens")
+    String createToken(
+            @PathVariable String name,
+            @RequestParam(required = false) Integer ttlMinutes,
+            @RequestParam(required = false) String description,
+            RedirectAttributes flash) {
+        try {
+            EnrollmentTokenService.Created created = tokens.create(name, ttlMinutes, description);
+            flash.addFlashAttribute("createdToken", created.secret());
+            flash.addFlashAttribute("createdTokenExpires", created.token().getExpiresAt());
+        } catch (InvalidInputException e) {
+            flash.addFlashAttribute("tokenError", e.errors().get(0).message());
+            flash.addFlashAttribute("tokenErrorField", e.errors().get(0).field());
+        }
+        return "redirect:/environments/" + name + "#tokens";
+    }
+
+    @PostMapping("/environments/{name}/enrollment-tokens/{id}/revoke")
+    String revokeToken(@PathVariable String name, @PathVariable UUID id, RedirectAttributes flash) {
+        tokens.revoke(name, id);
+        flash.addFlashAttribute("notice", "Revoked the enrollment token.");
+        return "redirect:/environments/" + name + "#tokens";
+    }
+
+    @PostMapping("/environments/{name}/nodes/{id}/delete")
+    String deleteNode(@PathVariable String name, @PathVariable UUID id, RedirectAttributes flash) {
+        String nodeName = nodes.find(id).getName();
+        nodes.delete(id);
+        flash.addFlashAttribute("notice", "Removed node " + nodeName + "; its credential no longer works.");
+        return "redirect:/environments/" + name;
+    }
+
+    @PostMapping("/environments/{name}/delete")
+    String delete(@PathVariable String name, RedirectAttributes flash) {
+        try {
+            environments.delete(name);
+            flash.addFlashAttribute("notice", "Deleted environment " + name + ".");
+            return "redirect:/environments";
+        } catch (ConflictException e) {
+            flash.addFlashAttribute("problem", ConsoleAdvice.capitalize(e.getMessage()) + ".");
+            return "redirect:/environments/" + name;
+        }
+    }
+
+    private List<NodeView> nodeViews(String environment) {
+        return nodes.list(environment).stream().map(NodeView::of).toList();
+    }
+
+    /** Lets the node table ask whether a node is online. */
+    public record LivenessView(Environment env, Clock clock) {
+        public boolean online(NodeView node) {
+            return Liveness.online(node.lastSeenAt(), env, clock.instant());
+        }
+
+        public long windowSeconds() {
+            return Liveness.window(env).toSeconds();
+        }
+    }
+}

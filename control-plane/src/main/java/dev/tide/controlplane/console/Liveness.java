@@ -1,0 +1,27 @@
+package dev.tide.controlplane.console;
+
+import dev.tide.controlplane.environment.Environment;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Whether a node counts as online on the console: heard from within twice the longest silence its
+ * environment allows (the poll interval plus jitter, a long-poll of up to a minute, a push ping
+ * every 30 s), plus the few seconds last-seen times are buffered.
+ */
+final class Liveness {
+    private static final Duration LONGEST_BUILT_IN_SILENCE = Duration.ofSeconds(60);
+    private static final Duration BUFFERING = Duration.ofSeconds(10);
+
+    private Liveness() {}
+
+    static Duration window(Environment env) {
+        Duration poll = Duration.ofSeconds((long) env.getPullIntervalSeconds() + env.getPullJitterSeconds());
+        Duration longest = poll.compareTo(LONGEST_BUILT_IN_SILENCE) > 0 ? poll : LONGEST_BUILT_IN_SILENCE;
+        return longest.multipliedBy(2).plus(BUFFERING);
+    }
+
+    static boolean online(Instant lastSeen, Environment env, Instant now) {
+        return lastSeen != null && !lastSeen.plus(window(env)).isBefore(now);
+    }
+}
