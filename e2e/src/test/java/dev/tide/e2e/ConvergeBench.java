@@ -45,11 +45,7 @@ public final class ConvergeBench {
             List<String> lines = new ArrayList<>();
             for (String mode : modes) {
                 String env = "bench-" + mode;
-                switch (mode) {
-                    case "push" -> fleet.environment(env, "PUSH", false, 30);
-                    case "watch" -> fleet.environment(env, "PULL", true, 30);
-                    default -> fleet.environment(env, "PULL", false, Integer.parseInt(mode.replace("interval", "")));
-                }
+                fleet.environmentForMode(env, mode);
                 fleet.agents(env, mode, agents);
                 // Round 0 installs the app everywhere (first start); the measured rounds replace it.
                 fleet.awaitDeployment(deploy(fleet, env, "1.0.0", strategy), "SUCCEEDED", Duration.ofMinutes(15));

@@ -51,11 +51,7 @@ public final class DependentDeployBench {
             List<String> lines = new ArrayList<>();
             for (String mode : modes) {
                 String env = "dep-" + mode;
-                switch (mode) {
-                    case "push" -> fleet.environment(env, "PUSH", false, 30);
-                    case "watch" -> fleet.environment(env, "PULL", true, 30);
-                    default -> fleet.environment(env, "PULL", false, Integer.parseInt(mode.replace("interval", "")));
-                }
+                fleet.environmentForMode(env, mode);
                 fleet.agents(env, mode, agents);
                 fleet.awaitDeployment(deploy(fleet, env, "1.0.0", strategy), "SUCCEEDED", Duration.ofMinutes(15));
                 List<Round> measured = new ArrayList<>();

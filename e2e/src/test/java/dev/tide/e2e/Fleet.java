@@ -53,6 +53,24 @@ final class Fleet implements AutoCloseable {
                 .expect(201);
     }
 
+    /**
+     * An environment for a benchmark mode: {@code push}, {@code watch} (pull with long-poll) or
+     * {@code interval<N>} (pull every N seconds, no jitter).
+     */
+    void environmentForMode(String name, String benchMode) {
+        switch (benchMode) {
+            case "push" -> environment(name, "PUSH", false, 30);
+            case "watch" -> environment(name, "PULL", true, 30);
+            default -> {
+                if (!benchMode.matches("interval[1-9][0-9]*")) {
+                    throw new IllegalArgumentException(
+                            "unknown mode '" + benchMode + "': use push, watch or interval<seconds>");
+                }
+                environment(name, "PULL", false, Integer.parseInt(benchMode.substring("interval".length())));
+            }
+        }
+    }
+
     String enrollmentToken(String environment) {
         return api.post("/api/v1/environments/" + environment + "/enrollment-tokens", Map.of())
                 .expect(201)
