@@ -159,7 +159,7 @@ class DeploymentPages {
     @ResponseBody
     SseEmitter events(
             @PathVariable UUID id, @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId) {
-        deployments.get(id); // 404 before the stream opens
+        deployments.requireExisting(id); // 404 before the stream opens
         return stream.subscribe(id, lastEventId == null ? 0 : lastEventId);
     }
 

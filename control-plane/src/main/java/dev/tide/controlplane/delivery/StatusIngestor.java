@@ -148,10 +148,10 @@ class StatusIngestor implements SmartLifecycle {
 
     private Set<UUID> write(List<Pending> batch) {
         Instant now = clock.instant();
-        Map<UUID, Node> byId = nodes
-                .findAllById(batch.stream().map(Pending::nodeId).distinct().toList())
-                .stream()
-                .collect(Collectors.toMap(Node::getId, Function.identity()));
+        List<UUID> nodeIds = batch.stream().map(Pending::nodeId).distinct().toList();
+        progress.lockDeploymentsOf(nodeIds);
+        Map<UUID, Node> byId =
+                nodes.findAllById(nodeIds).stream().collect(Collectors.toMap(Node::getId, Function.identity()));
         Set<UUID> touched = new HashSet<>();
         for (Pending p : batch) {
             Node node = byId.get(p.nodeId());

@@ -85,7 +85,7 @@ class DeploymentController {
             @PathVariable UUID id,
             @RequestHeader(name = "Last-Event-ID", required = false) Long lastEventId,
             @RequestParam(required = false) Long after) {
-        deployments.get(id); // 404 before the stream opens
+        deployments.requireExisting(id); // 404 before the stream opens
         return stream.subscribe(id, lastEventId != null ? lastEventId : after == null ? 0 : after);
     }
 

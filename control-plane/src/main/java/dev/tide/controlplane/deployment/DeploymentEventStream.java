@@ -63,11 +63,15 @@ public class DeploymentEventStream implements DisposableBean {
     public SseEmitter subscribe(UUID deploymentId, long afterId) {
         SseEmitter emitter = new SseEmitter(MAX_LIFETIME.toMillis());
         Subscriber s = new Subscriber(emitter, Math.max(0, afterId));
-        List<Subscriber> list = subscribers.computeIfAbsent(deploymentId, id -> new CopyOnWriteArrayList<>());
-        list.add(s);
+        // Added inside compute: the heartbeat drops empty lists, and must not drop this one under us.
+        subscribers.compute(deploymentId, (id, list) -> {
+            List<Subscriber> l = list == null ? new CopyOnWriteArrayList<>() : list;
+            l.add(s);
+            return l;
+        });
         Runnable remove = () -> {
             s.closed = true;
-            list.remove(s);
+            unsubscribe(deploymentId, s);
         };
         emitter.onCompletion(remove);
         emitter.onTimeout(remove);
@@ -76,12 +80,26 @@ public class DeploymentEventStream implements DisposableBean {
         return emitter;
     }
 
+    private void unsubscribe(UUID deploymentId, Subscriber s) {
+        subscribers.computeIfPresent(deploymentId, (id, list) -> {
+            list.remove(s);
+            if (list.isEmpty()) {
+                scheduled.remove(id);
+                return null;
+            }
+            return list;
+        });
+    }
+
     private void wake(Set<UUID> deploymentIds) {
         for (UUID id : deploymentIds) {
             if (!subscribers.getOrDefault(id, List.of()).isEmpty()
                     && scheduled.computeIfAbsent(id, k -> new AtomicBoolean()).compareAndSet(false, true)) {
                 sender.execute(() -> {
-                    scheduled.get(id).set(false);
+                    AtomicBoolean flag = scheduled.get(id);
+                    if (flag != null) {
+                        flag.set(false);
+                    }
                     flush(id);
                 });
             }
@@ -110,12 +128,12 @@ public class DeploymentEventStream implements DisposableBean {
                 if (finished && journal.after(deploymentId, s.lastId, 1).isEmpty()) {
                     s.emitter.send(SseEmitter.event().name("end").data("{}", MediaType.APPLICATION_JSON));
                     s.emitter.complete();
-                    list.remove(s);
+                    unsubscribe(deploymentId, s);
                 }
             } catch (IOException | IllegalStateException e) {
                 // The client went away; its container callbacks remove it.
                 s.closed = true;
-                list.remove(s);
+                unsubscribe(deploymentId, s);
                 s.emitter.completeWithError(e);
             }
         }
@@ -127,11 +145,11 @@ public class DeploymentEventStream implements DisposableBean {
                 try {
                     s.emitter.send(SseEmitter.event().comment("keep-alive"));
                 } catch (IOException | IllegalStateException e) {
-                    list.remove(s);
+                    s.closed = true;
+                    unsubscribe(id, s);
                 }
             }
         });
-        subscribers.values().removeIf(List::isEmpty);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tide.controlplane.deployment;
 
+import dev.tide.controlplane.application.ApplicationService;
 import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.node.DesiredStateWriter;
 import dev.tide.controlplane.node.NodeRepository;
@@ -63,6 +64,7 @@ public class DeploymentExecutor implements DisposableBean {
     private final DeploymentTargetRepository targets;
     private final DesiredStateWriter writer;
     private final NodeRepository nodes;
+    private final ApplicationService applications;
     private final AuditService audit;
     private final DeploymentJournal journal;
     private final TransactionTemplate tx;
@@ -79,6 +81,7 @@ public class DeploymentExecutor implements DisposableBean {
             DeploymentTargetRepository targets,
             DesiredStateWriter writer,
             NodeRepository nodes,
+            ApplicationService applications,
             AuditService audit,
             DeploymentJournal journal,
             TransactionTemplate tx,
@@ -87,6 +90,7 @@ public class DeploymentExecutor implements DisposableBean {
         this.targets = targets;
         this.writer = writer;
         this.nodes = nodes;
+        this.applications = applications;
         this.audit = audit;
         this.journal = journal;
         this.tx = tx;
@@ -152,7 +156,7 @@ public class DeploymentExecutor implements DisposableBean {
     private void rollForward(Deployment d, List<DeploymentTarget> all, Instant now) {
         Strategy strategy = d.getStrategy();
         long failed = count(all, TargetState.FAILED);
-        int tolerated = strategy.threshold().of(all.size());
+        int tolerated = strategy.threshold().atMost(all.size());
         boolean canaryFailed = strategy.canary() > 0
                 && all.stream().anyMatch(t -> t.getWave() == 0 && t.getState() == TargetState.FAILED);
         boolean stopping = canaryFailed || failed > tolerated;
@@ -198,8 +202,7 @@ public class DeploymentExecutor implements DisposableBean {
                 return;
             }
             if (now.isBefore(d.getNextStepAt())) {
-                schedule(d.getId(), d.getNextStepAt(), now);
-                return;
+                return; // the nudge scheduled with the pause (or, after a restart, the tick) comes back
             }
         }
         d.setNextStepAt(null);
@@ -211,16 +214,21 @@ public class DeploymentExecutor implements DisposableBean {
         Map<UUID, List<DeploymentTarget>> byNode = step.targets().stream()
                 .filter(t -> t.getState() == TargetState.PENDING)
                 .collect(Collectors.groupingBy(DeploymentTarget::getNodeId, LinkedHashMap::new, Collectors.toList()));
+        Map<String, Set<String>> dependencies = dependencies(step, all);
         int released = 0;
         for (Map.Entry<UUID, List<DeploymentTarget>> e : byNode.entrySet()) {
             UUID nodeId = e.getKey();
-            List<DeploymentTarget> nodeTargets = e.getValue();
-            String blocked = blockedBy(nodeId, step.stage(), all);
-            if (blocked != null) {
-                nodeTargets.forEach(t -> {
+            List<DeploymentTarget> nodeTargets = new ArrayList<>();
+            for (DeploymentTarget t : e.getValue()) {
+                String blocked = blockedBy(t, dependencies.get(t.getApplication()), all);
+                if (blocked == null) {
+                    nodeTargets.add(t);
+                } else {
                     t.markSkipped(blocked, now);
                     journal.target(t, now, blocked);
-                });
+                }
+            }
+            if (nodeTargets.isEmpty()) {
                 continue;
             }
             if (!nodes.existsById(nodeId)) {
@@ -245,11 +253,33 @@ public class DeploymentExecutor implements DisposableBean {
         log.info("Deployment {}: {}", d.getId(), message);
     }
 
-    /** Why a node cannot take this stage: one of its earlier-stage targets did not become healthy. */
-    private static String blockedBy(UUID nodeId, int stage, List<DeploymentTarget> all) {
+    /** For each application of this step, the applications of the deployment it depends on. */
+    private Map<String, Set<String>> dependencies(Step step, List<DeploymentTarget> all) {
+        if (step.stage() == 0) {
+            return Map.of();
+        }
+        Set<String> inDeployment =
+                all.stream().map(DeploymentTarget::getApplication).collect(Collectors.toSet());
+        var graph = applications.graph();
+        Map<String, Set<String>> dependencies = new java.util.HashMap<>();
+        step.targets()
+                .forEach(t -> dependencies.computeIfAbsent(
+                        t.getApplication(), app -> graph.dependenciesWithin(app, inDeployment)));
+        return dependencies;
+    }
+
+    /**
+     * Why a target cannot start: an application it depends on did not become healthy on its node
+     * (a failure within the threshold). Applications it does not depend on do not hold it back.
+     */
+    private static String blockedBy(DeploymentTarget target, Set<String> dependsOn, List<DeploymentTarget> all) {
+        if (dependsOn == null || dependsOn.isEmpty()) {
+            return null;
+        }
         return all.stream()
-                .filter(t ->
-                        t.getNodeId().equals(nodeId) && t.getStage() < stage && t.getState() != TargetState.HEALTHY)
+                .filter(t -> t.getNodeId().equals(target.getNodeId())
+                        && dependsOn.contains(t.getApplication())
+                        && t.getState() != TargetState.HEALTHY)
                 .findFirst()
                 .map(t -> "dependency " + t.getApplication() + " is " + t.getState() + " on this node")
                 .orElse(null);
@@ -341,11 +371,26 @@ public class DeploymentExecutor implements DisposableBean {
         log.info("Deployment {}: {}", d.getId(), message);
     }
 
-    /** Fails targets in flight (and rollbacks unconfirmed) past the strategy's deadline. */
+    /**
+     * Fails targets in flight (and rollbacks unconfirmed) past the strategy's deadline, and at
+     * once those whose node was removed meanwhile: no report will ever come for them.
+     */
     private void timeOut(Deployment d, List<DeploymentTarget> all, Instant now) {
         Duration limit = Duration.ofSeconds(d.getStrategy().targetTimeoutSeconds());
+        Set<UUID> waitingOn = all.stream()
+                .filter(t -> TargetProgress.WATCHED.contains(t.getState()))
+                .map(DeploymentTarget::getNodeId)
+                .collect(Collectors.toSet());
+        Set<UUID> present = waitingOn.isEmpty() ? Set.of() : nodes.findExistingIds(waitingOn);
         for (DeploymentTarget t : all) {
-            if (TargetProgress.IN_FLIGHT.contains(t.getState())
+            boolean gone = waitingOn.contains(t.getNodeId()) && !present.contains(t.getNodeId());
+            if (t.getState() == TargetState.REVERTING && gone) {
+                t.markRolledBack(now, now);
+                journal.target(t, now, "the node was removed; nothing to restore");
+            } else if (TargetProgress.IN_FLIGHT.contains(t.getState()) && gone) {
+                t.markFailed("the node was removed while it was being deployed to", now);
+                journal.target(t, now, t.getError());
+            } else if (TargetProgress.IN_FLIGHT.contains(t.getState())
                     && t.getDesiredAt() != null
                     && now.isAfter(t.getDesiredAt().plus(limit))) {
                 t.markFailed("not healthy within " + limit.toSeconds() + "s (last state " + t.getState() + ")", now);
@@ -376,9 +421,10 @@ public class DeploymentExecutor implements DisposableBean {
                 + (skipped > 0 ? ", " + skipped + " skipped" : "");
         if (d.getState() == DeploymentState.CANCELLING) {
             transition(d, DeploymentState.CANCELLED, "cancelled: " + counts, now);
-        } else if (failed > d.getStrategy().threshold().of(all.size()) || skipped > 0 || healthy == 0) {
+        } else if (failed > d.getStrategy().threshold().atMost(all.size()) || healthy == 0) {
             transition(d, DeploymentState.FAILED, counts, now);
         } else {
+            // Targets skipped here stood behind a dependency that failed within the threshold.
             transition(
                     d,
                     DeploymentState.SUCCEEDED,

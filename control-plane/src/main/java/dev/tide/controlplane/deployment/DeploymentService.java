@@ -113,6 +113,7 @@ public class DeploymentService {
                     selector.isEmpty() ? "environment" : "selector.labels",
                     "matches no node in environment '" + request.environment() + "'; enroll agents first");
         }
+        deployments.lockEnvironment(request.environment()); // two creates at once: the second sees the first
         refuseOverlap(selected, byApp.keySet());
 
         Instant now = clock.instant();
@@ -180,7 +181,6 @@ public class DeploymentService {
     @Transactional
     public Deployment resume(UUID id) {
         Deployment d = lockedForAction(id, "resume", DeploymentState.RESUMABLE);
-        d.setNextStepAt(null);
         return act(d, DeploymentState.RUNNING, "resume", "resumed by " + AuditService.currentActor());
     }
 
@@ -203,22 +203,39 @@ public class DeploymentService {
     @Transactional
     public Deployment rollback(UUID id) {
         Deployment d = lockedForAction(id, "roll back", DeploymentState.ROLLBACKABLE);
+        deployments.lockEnvironment(d.getEnvironment());
+        List<UUID> active = targets.findActiveOverlapping(id, ACTIVE);
+        if (!active.isEmpty()) {
+            throw new ConflictException("deployment " + active.get(0)
+                    + " is rolling out to some of the same nodes and applications; wait for it or cancel it"
+                    + " first");
+        }
         List<UUID> later = targets.findLaterDeploymentsTouching(id, d.getCreatedAt());
         if (!later.isEmpty()) {
             throw new ConflictException("deployment " + later.get(0)
                     + " changed some of the same nodes and applications after this one; roll that one back"
                     + " or deploy the release you want instead");
         }
+        // A rollback that did not complete before (the deployment ended FAILED) is tried again.
+        targets.findAllByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(id).stream()
+                .filter(t -> t.getState() == TargetState.FAILED && t.getRollbackGeneration() != null)
+                .forEach(DeploymentTarget::retryRollback);
         return act(d, DeploymentState.ROLLING_BACK, "rollback", "rollback requested by " + AuditService.currentActor());
     }
 
     /** Journal entries of a deployment after {@code afterId}, oldest first. */
     @Transactional(readOnly = true)
     public List<DeploymentJournal.Entry> events(UUID id, long afterId, int limit) {
+        requireExisting(id);
+        return journal.after(id, afterId, limit);
+    }
+
+    /** Throws the 404 for a deployment that does not exist. */
+    @Transactional(readOnly = true)
+    public void requireExisting(UUID id) {
         if (!deployments.existsById(id)) {
             throw new NotFoundException("deployment", id);
         }
-        return journal.after(id, afterId, limit);
     }
 
     private Deployment lockedForAction(UUID id, String action, Set<DeploymentState> allowed) {
@@ -234,6 +251,7 @@ public class DeploymentService {
     private Deployment act(Deployment d, DeploymentState next, String action, String message) {
         DeploymentState from = d.getState();
         d.transition(next, message, clock.instant());
+        d.setNextStepAt(null); // a pause between waves starts again on resume
         audit.record("deployment." + action, "deployment/" + d.getId(), Map.of("from", from.name(), "to", next.name()));
         journal.deployment(d.getId(), next.name().toLowerCase(java.util.Locale.ROOT), message);
         events.publishEvent(new DeploymentRequested(d.getId()));

@@ -163,6 +163,11 @@ public class DeploymentTarget {
     }
 
     /** Whether the node's desired state was ever changed by this target. */
+    /** Forgets a rollback that did not complete, so that the next rollback restores this target again. */
+    public void retryRollback() {
+        this.rollbackGeneration = null;
+    }
+
     public boolean wasReleased() {
         return generation != null;
     }

@@ -16,6 +16,23 @@ public interface DeploymentTargetRepository extends JpaRepository<DeploymentTarg
 
     List<DeploymentTarget> findAllByNodeIdAndStateIn(UUID nodeId, Collection<TargetState> states);
 
+    /** The deployments that have a target in one of these states on one of these nodes. */
+    @Query("select distinct t.deploymentId from DeploymentTarget t where t.nodeId in :nodes and t.state in :states")
+    List<UUID> findDeploymentIdsOn(Collection<UUID> nodes, Collection<TargetState> states);
+
+    /**
+     * Other deployments, still active, that target a node and application {@code deploymentId}
+     * released.
+     */
+    @Query("""
+            select distinct other.deploymentId from DeploymentTarget mine, DeploymentTarget other, Deployment d
+            where mine.deploymentId = :deploymentId and mine.generation is not null
+              and other.nodeId = mine.nodeId and other.application = mine.application
+              and other.deploymentId <> :deploymentId
+              and d.id = other.deploymentId and d.state in :states
+            """)
+    List<UUID> findActiveOverlapping(UUID deploymentId, Collection<DeploymentState> states);
+
     /** Later deployments that released the same node and application as {@code deploymentId}. */
     @Query("""
             select distinct later.deploymentId from DeploymentTarget mine, DeploymentTarget later, Deployment d

@@ -46,9 +46,17 @@ public record Strategy(
             }
         }
 
-        /** The amount for {@code total} nodes, rounded up for percentages. */
+        /** The amount for {@code total} nodes, rounded up for percentages (a batch of 10% of 3 nodes is 1). */
         public int of(int total) {
             return percent ? (int) Math.ceil(total * value / 100.0) : value;
+        }
+
+        /**
+         * As a limit: at most this share of {@code total}, rounded down for percentages, so that a
+         * failure threshold of "10%" never tolerates more than 10% of the targets.
+         */
+        public int atMost(int total) {
+            return percent ? (int) ((long) total * value / 100) : value;
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.tide.controlplane.deployment;
 import dev.tide.controlplane.application.ReleaseRepository;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,21 +43,43 @@ public class TargetProgress {
     public record AppState(String application, UUID releaseId, String state, String message) {}
 
     private final DeploymentTargetRepository targets;
+    private final DeploymentRepository deployments;
     private final ReleaseRepository releases;
     private final DeploymentJournal journal;
     private final Clock clock;
 
     TargetProgress(
-            DeploymentTargetRepository targets, ReleaseRepository releases, DeploymentJournal journal, Clock clock) {
+            DeploymentTargetRepository targets,
+            DeploymentRepository deployments,
+            ReleaseRepository releases,
+            DeploymentJournal journal,
+            Clock clock) {
         this.targets = targets;
+        this.deployments = deployments;
         this.releases = releases;
         this.journal = journal;
         this.clock = clock;
     }
 
+    /**
+     * Locks the deployments whose targets on these nodes a report can move, before anything of
+     * theirs is read. Status and rollout steps on one deployment then take turns: neither
+     * overwrites the other's target changes, and journal entries commit in the order of their ids
+     * (what the event stream's "after id" relies on). A status batch calls this first, for all its
+     * nodes at once, so that the lock order is the same as the orchestrator's.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void lockDeploymentsOf(Collection<UUID> nodeIds) {
+        List<UUID> ids = targets.findDeploymentIdsOn(nodeIds, WATCHED);
+        if (!ids.isEmpty()) {
+            deployments.lockAll(ids);
+        }
+    }
+
     /** Applies a node's report; returns the deployments whose targets moved. */
     @Transactional(propagation = Propagation.MANDATORY)
     public Set<UUID> apply(UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps) {
+        lockDeploymentsOf(List.of(nodeId)); // held already in a status batch; a no-op then
         List<DeploymentTarget> watched = targets.findAllByNodeIdAndStateIn(nodeId, WATCHED);
         if (watched.isEmpty()) {
             return Set.of();

@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -43,6 +46,9 @@ class DeploymentOrchestrationTests extends IntegrationTest {
 
     @Autowired
     TransactionTemplate tx;
+
+    @Autowired
+    DeploymentRepository deploymentRepository;
 
     @Autowired
     NodeRepository nodeRepository;
@@ -251,6 +257,149 @@ class DeploymentOrchestrationTests extends IntegrationTest {
         nodes.forEach(n -> reportRelease(n, app, releaseId(app, "1.0.0"), "HEALTHY"));
         awaitState(second, "ROLLED_BACK");
         assertLatestAudit("deployment/" + second, "deployment.finish", "system");
+    }
+
+    @Test
+    void aFailureWithinTheThresholdSkipsOnlyWhatDependsOnItAndTheDeploymentSucceeds() {
+        String db = createApplication();
+        String cache = createApplication();
+        String api = createApplication(db);
+        String web = createApplication(cache);
+        for (String app : List.of(db, cache, api, web)) {
+            createRelease(app, "1.0.0");
+        }
+        String id = deploy(
+                Map.of("failureThreshold", "1", "autoRollback", false),
+                db,
+                "1.0.0",
+                cache,
+                "1.0.0",
+                api,
+                "1.0.0",
+                web,
+                "1.0.0");
+        awaitTargets(id, db, "DESIRED", "DESIRED", "DESIRED");
+
+        report(nodes.get(0), db, "1.0.0", "FAILED");
+        report(nodes.get(1), db, "1.0.0", "HEALTHY");
+        report(nodes.get(2), db, "1.0.0", "HEALTHY");
+        nodes.forEach(n -> report(n, cache, "1.0.0", "HEALTHY"));
+
+        // web depends on cache only: db failing on n1 does not hold it back there.
+        awaitTargets(id, web, "DESIRED", "DESIRED", "DESIRED");
+        assertThat(states(id, api)).containsExactly("SKIPPED", "DESIRED", "DESIRED");
+        nodes.forEach(n -> report(n, web, "1.0.0", "HEALTHY"));
+        report(nodes.get(1), api, "1.0.0", "HEALTHY");
+        report(nodes.get(2), api, "1.0.0", "HEALTHY");
+
+        JsonNode done = awaitState(id, "SUCCEEDED");
+        assertThat(done.path("message").asString())
+                .isEqualTo("10 of 12 target(s) healthy, 1 failed, 1 skipped (within the failure threshold)");
+    }
+
+    @Test
+    void aPercentageThresholdNeverToleratesMoreThanItsShare() {
+        String app = createApplication();
+        createRelease(app, "1.0.0");
+        // 50% of 3 targets is 1.5: one failure is tolerated, two are not.
+        String id = deploy(Map.of("failureThreshold", "50%", "autoRollback", false), app, "1.0.0");
+        awaitTargets(id, app, "DESIRED", "DESIRED", "DESIRED");
+        report(nodes.get(0), app, "1.0.0", "FAILED");
+        report(nodes.get(1), app, "1.0.0", "FAILED");
+        report(nodes.get(2), app, "1.0.0", "HEALTHY");
+
+        JsonNode done = awaitState(id, "FAILED");
+        assertThat(done.path("message").asString()).contains("2 failed");
+    }
+
+    @Test
+    void aNodeRemovedWhileItIsDeployedToFailsAtOnceInsteadOfTimingOut() {
+        String app = createApplication();
+        createRelease(app, "1.0.0");
+        String id = deploy(Map.of("failureThreshold", "1", "autoRollback", false), app, "1.0.0");
+        awaitTargets(id, app, "DESIRED", "DESIRED", "DESIRED");
+
+        as(admin()).delete("/api/v1/nodes/{id}", nodes.get(2).getId()).expect(204);
+        report(nodes.get(0), app, "1.0.0", "HEALTHY");
+        report(nodes.get(1), app, "1.0.0", "HEALTHY");
+
+        awaitState(id, "SUCCEEDED");
+        JsonNode removed = deployment(id).path("targets").get(2);
+        assertThat(removed.path("state").asString()).isEqualTo("FAILED");
+        assertThat(removed.path("error").asString()).contains("node was removed");
+    }
+
+    @Test
+    void aRollbackIsRefusedWhileAnotherDeploymentRollsOutToTheSameNodes() {
+        String base = createApplication();
+        String app = createApplication(base);
+        createRelease(base, "1.0.0");
+        createRelease(app, "1.0.0");
+        createRelease(app, "2.0.0");
+        String first = deploy(Map.of(), app, "1.0.0");
+        awaitTargets(first, app, "DESIRED", "DESIRED", "DESIRED");
+        nodes.forEach(n -> report(n, app, "1.0.0", "HEALTHY"));
+        awaitState(first, "SUCCEEDED");
+
+        // The second deployment rolls base first; app, at the next stage, is not released yet.
+        String second = deploy(Map.of(), base, "1.0.0", app, "2.0.0");
+        awaitTargets(second, base, "DESIRED", "DESIRED", "DESIRED");
+        assertThat(states(second, app)).containsOnly("PENDING");
+
+        ApiResponse refused = as(deployer())
+                .post("/api/v1/deployments/{id}/rollback", Map.of(), first)
+                .expectProblem(409);
+        assertThat(refused.text("/detail")).contains(second).contains("is rolling out");
+        assertThat(deployment(first).path("state").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void aRollbackThatDidNotCompleteCanBeTriedAgain() {
+        String app = createApplication();
+        createRelease(app, "1.0.0");
+        String id = deploy(Map.of("autoRollback", true, "targetTimeoutSeconds", 5), app, "1.0.0");
+        awaitTargets(id, app, "DESIRED", "DESIRED", "DESIRED");
+        report(nodes.get(0), app, "1.0.0", "FAILED");
+        awaitTargets(id, app, "REVERTING", "REVERTING", "REVERTING");
+
+        // No agent confirms: the rollback times out and the deployment ends FAILED.
+        JsonNode failed = awaitState(id, "FAILED");
+        assertThat(failed.path("message").asString()).startsWith("rollback incomplete: 3 target(s)");
+
+        as(deployer()).post("/api/v1/deployments/{id}/rollback", Map.of(), id).expect(200);
+        awaitTargets(id, app, "REVERTING", "REVERTING", "REVERTING");
+        nodes.forEach(n -> report(n, app, "1.0.0", "STOPPED"));
+        awaitState(id, "ROLLED_BACK");
+    }
+
+    @Test
+    void statusReportsWaitWhileARolloutStepHoldsTheDeployment() throws Exception {
+        String app = createApplication();
+        createRelease(app, "1.0.0");
+        String id = deploy(Map.of(), app, "1.0.0");
+        awaitTargets(id, app, "DESIRED", "DESIRED", "DESIRED");
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread step = new Thread(() -> tx.executeWithoutResult(status -> {
+            deploymentRepository.findForUpdate(UUID.fromString(id)).orElseThrow();
+            locked.countDown();
+            try {
+                done.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        step.start();
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> reported =
+                CompletableFuture.runAsync(() -> report(nodes.get(0), app, "1.0.0", "HEALTHY"));
+        sleep(700);
+        assertThat(reported).as("the report waits for the step to commit").isNotDone();
+        done.countDown();
+        reported.get(10, TimeUnit.SECONDS);
+        step.join(10_000);
+        awaitTargets(id, app, "HEALTHY", "DESIRED", "DESIRED");
     }
 
     @Test

@@ -47,6 +47,15 @@ class StrategyTests {
     }
 
     @Test
+    void aPercentageAsALimitRoundsDownSoItNeverToleratesMoreThanAsked() {
+        assertThat(new Strategy.Amount(1, true).atMost(10)).isZero();
+        assertThat(new Strategy.Amount(50, true).atMost(3)).isEqualTo(1);
+        assertThat(new Strategy.Amount(10, true).atMost(20)).isEqualTo(2);
+        assertThat(new Strategy.Amount(100, true).atMost(7)).isEqualTo(7);
+        assertThat(new Strategy.Amount(3, false).atMost(2)).isEqualTo(3);
+    }
+
+    @Test
     void batchSizeMustBeAPositiveCountOrPercentage() {
         assertInvalid(new Strategy("0", null, null, null, null, null), "strategy.batchSize");
         assertInvalid(new Strategy("0%", null, null, null, null, null), "strategy.batchSize");
