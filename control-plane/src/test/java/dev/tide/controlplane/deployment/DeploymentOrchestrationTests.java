@@ -403,6 +403,40 @@ class DeploymentOrchestrationTests extends IntegrationTest {
     }
 
     @Test
+    void twoDeploymentsCreatedAtOnceOnTheSameNodesCannotBothPassTheOverlapCheck() throws Exception {
+        String app = createApplication();
+        createRelease(app, "1.0.0");
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        // Another create of this environment, between its overlap check and its commit.
+        Thread other = new Thread(() -> tx.executeWithoutResult(status -> {
+            deploymentRepository.lockEnvironment(env);
+            locked.countDown();
+            try {
+                done.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        other.start();
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<String> created = CompletableFuture.supplyAsync(() -> deploy(Map.of(), app, "1.0.0"));
+        sleep(700);
+        assertThat(created).as("the create waits for the other one to commit").isNotDone();
+        done.countDown();
+        String id = created.get(10, TimeUnit.SECONDS);
+        other.join(10_000);
+
+        as(deployer())
+                .post(
+                        "/api/v1/deployments",
+                        Map.of("environment", env, "releases", List.of(Map.of("application", app, "version", "1.0.0"))))
+                .expectProblem(409);
+        assertThat(id).isNotBlank();
+    }
+
+    @Test
     void actionsAreRefusedWithReasonsAndViewersMayNotAct() {
         String app = createApplication();
         createRelease(app, "1.0.0");
