@@ -1,6 +1,7 @@
 package dev.tide.controlplane.deployment;
 
 import dev.tide.controlplane.application.ApplicationService;
+import dev.tide.controlplane.application.DependencyGraph;
 import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.node.DesiredStateWriter;
 import dev.tide.controlplane.node.NodeRepository;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -260,8 +262,8 @@ public class DeploymentExecutor implements DisposableBean {
         }
         Set<String> inDeployment =
                 all.stream().map(DeploymentTarget::getApplication).collect(Collectors.toSet());
-        var graph = applications.graph();
-        Map<String, Set<String>> dependencies = new java.util.HashMap<>();
+        DependencyGraph graph = applications.graph();
+        Map<String, Set<String>> dependencies = new HashMap<>();
         step.targets()
                 .forEach(t -> dependencies.computeIfAbsent(
                         t.getApplication(), app -> graph.dependenciesWithin(app, inDeployment)));
@@ -371,26 +373,11 @@ public class DeploymentExecutor implements DisposableBean {
         log.info("Deployment {}: {}", d.getId(), message);
     }
 
-    /**
-     * Fails targets in flight (and rollbacks unconfirmed) past the strategy's deadline, and at
-     * once those whose node was removed meanwhile: no report will ever come for them.
-     */
+    /** Fails targets in flight (and rollbacks unconfirmed) past the strategy's deadline. */
     private void timeOut(Deployment d, List<DeploymentTarget> all, Instant now) {
         Duration limit = Duration.ofSeconds(d.getStrategy().targetTimeoutSeconds());
-        Set<UUID> waitingOn = all.stream()
-                .filter(t -> TargetProgress.WATCHED.contains(t.getState()))
-                .map(DeploymentTarget::getNodeId)
-                .collect(Collectors.toSet());
-        Set<UUID> present = waitingOn.isEmpty() ? Set.of() : nodes.findExistingIds(waitingOn);
         for (DeploymentTarget t : all) {
-            boolean gone = waitingOn.contains(t.getNodeId()) && !present.contains(t.getNodeId());
-            if (t.getState() == TargetState.REVERTING && gone) {
-                t.markRolledBack(now, now);
-                journal.target(t, now, "the node was removed; nothing to restore");
-            } else if (TargetProgress.IN_FLIGHT.contains(t.getState()) && gone) {
-                t.markFailed("the node was removed while it was being deployed to", now);
-                journal.target(t, now, t.getError());
-            } else if (TargetProgress.IN_FLIGHT.contains(t.getState())
+            if (TargetProgress.IN_FLIGHT.contains(t.getState())
                     && t.getDesiredAt() != null
                     && now.isAfter(t.getDesiredAt().plus(limit))) {
                 t.markFailed("not healthy within " + limit.toSeconds() + "s (last state " + t.getState() + ")", now);

@@ -1,6 +1,7 @@
 package dev.tide.controlplane.deployment;
 
 import dev.tide.controlplane.application.ReleaseRepository;
+import dev.tide.controlplane.node.NodeService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -46,6 +49,7 @@ public class TargetProgress {
     private final DeploymentRepository deployments;
     private final ReleaseRepository releases;
     private final DeploymentJournal journal;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
 
     TargetProgress(
@@ -53,11 +57,13 @@ public class TargetProgress {
             DeploymentRepository deployments,
             ReleaseRepository releases,
             DeploymentJournal journal,
+            ApplicationEventPublisher events,
             Clock clock) {
         this.targets = targets;
         this.deployments = deployments;
         this.releases = releases;
         this.journal = journal;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -74,6 +80,31 @@ public class TargetProgress {
         if (!ids.isEmpty()) {
             deployments.lockAll(ids);
         }
+    }
+
+    /**
+     * A node is being removed (in its transaction, before its row goes): nothing deployed or
+     * rolled back to it will be reported any more. Its moving targets end now rather than at
+     * their deadline (a rollback target as restored: nothing is left to restore; any other as
+     * failed), and their deployments take their next step once the removal commits.
+     */
+    @EventListener
+    @Transactional(propagation = Propagation.MANDATORY)
+    void onNodeRemoved(NodeService.NodeRemoved event) {
+        lockDeploymentsOf(List.of(event.id()));
+        Instant now = clock.instant();
+        Set<UUID> touched = new HashSet<>();
+        for (DeploymentTarget t : targets.findAllByNodeIdAndStateIn(event.id(), WATCHED)) {
+            if (t.getState() == TargetState.REVERTING) {
+                t.markRolledBack(now, now);
+                journal.target(t, now, "the node was removed; nothing to restore");
+            } else {
+                t.markFailed("the node was removed while it was being deployed to", now);
+                journal.target(t, now, t.getError());
+            }
+            touched.add(t.getDeploymentId());
+        }
+        touched.forEach(id -> events.publishEvent(new DeploymentRequested(id)));
     }
 
     /** Applies a node's report; returns the deployments whose targets moved. */

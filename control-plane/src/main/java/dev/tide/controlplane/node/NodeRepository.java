@@ -1,9 +1,7 @@
 package dev.tide.controlplane.node;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Modifying;
@@ -22,8 +20,4 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
     @Modifying
     @Query("delete from Node n where n.id = :id")
     int deleteNow(UUID id);
-
-    /** Which of these node ids still exist. */
-    @Query("select n.id from Node n where n.id in :ids")
-    Set<UUID> findExistingIds(Collection<UUID> ids);
 }

@@ -76,9 +76,11 @@ public class NodeService {
     @Transactional
     public void delete(UUID id) {
         Node node = find(id);
+        // Published first: a listener in this transaction (deployment targets on the node) takes
+        // its locks before the node row's, in the same order as the orchestrator.
+        events.publishEvent(new NodeRemoved(id, node.getEnvironment()));
         nodes.deleteNow(id);
         audit.record("node.delete", "node/" + id, Map.of("name", node.getName(), "environment", node.getEnvironment()));
-        events.publishEvent(new NodeRemoved(id, node.getEnvironment()));
     }
 
     private List<NodeDetail> details(List<Node> found) {
