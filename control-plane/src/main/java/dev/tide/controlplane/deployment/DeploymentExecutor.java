@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,12 +54,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class DeploymentExecutor implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(DeploymentExecutor.class);
-    static final Set<DeploymentState> DRIVEN = EnumSet.of(
-            DeploymentState.PENDING,
-            DeploymentState.RUNNING,
-            DeploymentState.PAUSED,
-            DeploymentState.CANCELLING,
-            DeploymentState.ROLLING_BACK);
 
     private final DeploymentRepository deployments;
     private final DeploymentTargetRepository targets;
@@ -119,7 +112,7 @@ public class DeploymentExecutor implements DisposableBean {
     /** Resumes what a restart interrupted, ends pauses between waves, times out stuck targets. */
     @Scheduled(fixedDelayString = "${tide.deployments.tick:2s}", initialDelayString = "${tide.deployments.tick:2s}")
     void tick() {
-        refresh(deployments.findAllByStateIn(DRIVEN).stream()
+        refresh(deployments.findAllByStateIn(DeploymentState.ACTIVE).stream()
                 .map(Deployment::getId)
                 .toList());
     }
@@ -136,7 +129,7 @@ public class DeploymentExecutor implements DisposableBean {
     void advance(UUID deploymentId) {
         tx.executeWithoutResult(status -> {
             Deployment d = deployments.findForUpdate(deploymentId).orElse(null);
-            if (d == null || !DRIVEN.contains(d.getState())) {
+            if (d == null || !DeploymentState.ACTIVE.contains(d.getState())) {
                 return;
             }
             Instant now = clock.instant();

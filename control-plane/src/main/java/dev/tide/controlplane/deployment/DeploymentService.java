@@ -17,7 +17,6 @@ import dev.tide.controlplane.system.NotFoundException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -35,12 +34,6 @@ import org.springframework.transaction.annotation.Transactional;
 /** Creates deployments (plan: releases in dependency order, targets in waves) and reads them. */
 @Service
 public class DeploymentService {
-    static final Set<DeploymentState> ACTIVE = EnumSet.of(
-            DeploymentState.PENDING,
-            DeploymentState.RUNNING,
-            DeploymentState.PAUSED,
-            DeploymentState.CANCELLING,
-            DeploymentState.ROLLING_BACK);
 
     private final DeploymentRepository deployments;
     private final DeploymentReleaseRepository deploymentReleases;
@@ -204,7 +197,7 @@ public class DeploymentService {
     public Deployment rollback(UUID id) {
         Deployment d = lockedForAction(id, "roll back", DeploymentState.ROLLBACKABLE);
         deployments.lockEnvironment(d.getEnvironment());
-        List<UUID> active = targets.findActiveOverlapping(id, ACTIVE);
+        List<UUID> active = targets.findActiveOverlapping(id, DeploymentState.ACTIVE);
         if (!active.isEmpty()) {
             throw new ConflictException("deployment " + active.get(0)
                     + " is rolling out to some of the same nodes and applications; wait for it or cancel it"
@@ -327,7 +320,7 @@ public class DeploymentService {
     /** Two active deployments never touch the same node and application: the second is refused. */
     private void refuseOverlap(List<Node> selected, Set<String> apps) {
         Set<UUID> nodeIds = selected.stream().map(Node::getId).collect(Collectors.toSet());
-        List<UUID> overlapping = targets.findOverlapping(ACTIVE, nodeIds, apps);
+        List<UUID> overlapping = targets.findOverlapping(DeploymentState.ACTIVE, nodeIds, apps);
         if (!overlapping.isEmpty()) {
             Deployment active = deployments.findById(overlapping.get(0)).orElseThrow();
             throw new ConflictException("deployment " + active.getId() + " (" + active.getState()

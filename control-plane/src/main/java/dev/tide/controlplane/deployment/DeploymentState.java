@@ -30,6 +30,13 @@ public enum DeploymentState {
         return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == ROLLED_BACK;
     }
 
+    /**
+     * Not finished: the orchestrator still drives it, and its nodes and applications are claimed
+     * (another deployment touching them is refused).
+     */
+    public static final Set<DeploymentState> ACTIVE =
+            Collections.unmodifiableSet(EnumSet.of(PENDING, RUNNING, PAUSED, CANCELLING, ROLLING_BACK));
+
     /** States an operator may pause from. */
     public static final Set<DeploymentState> PAUSABLE = Collections.unmodifiableSet(EnumSet.of(PENDING, RUNNING));
 
