@@ -129,9 +129,10 @@ class ComparePage {
                 env,
                 view,
                 converge,
-                percentile(converge, 50),
+                // The median and the slowest as the deployment page and the REST API show them.
+                view == null ? null : view.summary().medianConvergeMillis(),
                 percentile(converge, 90),
-                converge.isEmpty() ? null : converge.get(converge.size() - 1),
+                view == null ? null : view.summary().maxConvergeMillis(),
                 phases,
                 requests,
                 applies);
