@@ -1,5 +1,7 @@
 package dev.tide.e2e;
 
+import dev.tide.bench.support.ControlPlaneProcess;
+import dev.tide.bench.support.Processes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,8 @@ package dev.tide.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tide.bench.support.Api;
+import dev.tide.bench.support.TarGz;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
 import io.grpc.Grpc;

@@ -2,6 +2,10 @@ package dev.tide.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tide.bench.support.Api;
+import dev.tide.bench.support.ControlPlaneProcess;
+import dev.tide.bench.support.Processes;
+import dev.tide.bench.support.TarGz;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

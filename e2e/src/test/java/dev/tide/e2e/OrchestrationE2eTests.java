@@ -3,6 +3,7 @@ package dev.tide.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tide.bench.support.Api;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

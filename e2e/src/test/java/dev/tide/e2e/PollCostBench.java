@@ -1,5 +1,7 @@
 package dev.tide.e2e;
 
+import dev.tide.bench.support.Api;
+import dev.tide.bench.support.ControlPlaneProcess;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;

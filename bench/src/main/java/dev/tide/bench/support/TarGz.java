@@ -1,4 +1,4 @@
-package dev.tide.e2e;
+package dev.tide.bench.support;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -7,11 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes small .tar.gz archives (ustar), including deliberately hostile ones for tests. */
-final class TarGz {
+public final class TarGz {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final GZIPOutputStream gzip;
 
-    TarGz() {
+    public TarGz() {
         try {
             gzip = new GZIPOutputStream(bytes);
         } catch (IOException e) {
@@ -19,23 +19,23 @@ final class TarGz {
         }
     }
 
-    TarGz file(String name, String content) {
+    public TarGz file(String name, String content) {
         return file(name, content.getBytes(StandardCharsets.UTF_8));
     }
 
-    TarGz file(String name, byte[] data) {
+    public TarGz file(String name, byte[] data) {
         header(name, data.length, '0', "");
         write(data);
         write(new byte[(512 - data.length % 512) % 512]);
         return this;
     }
 
-    TarGz symlink(String name, String target) {
+    public TarGz symlink(String name, String target) {
         header(name, 0, '2', target);
         return this;
     }
 
-    byte[] build() {
+    public byte[] build() {
         try {
             write(new byte[1024]);
             gzip.finish();

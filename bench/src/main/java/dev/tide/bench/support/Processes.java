@@ -1,4 +1,4 @@
-package dev.tide.e2e;
+package dev.tide.bench.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Launching the real jars, and the places they live. */
-final class Processes {
-    static final Path ROOT = root();
-    static final Path CONTROL_PLANE_JAR = ROOT.resolve("control-plane/target/tide-control-plane.jar");
-    static final Path AGENT_JAR = ROOT.resolve("node-agent/target/tide-agent.jar");
-    static final Path HELLO = ROOT.resolve("deploy/examples/hello/Hello.java");
-    static final String JAVA =
+public final class Processes {
+    public static final Path ROOT = root();
+    public static final Path CONTROL_PLANE_JAR = ROOT.resolve("control-plane/target/tide-control-plane.jar");
+    public static final Path AGENT_JAR = ROOT.resolve("node-agent/target/tide-agent.jar");
+    public static final Path HELLO = ROOT.resolve("deploy/examples/hello/Hello.java");
+    public static final String JAVA =
             Paths.get(System.getProperty("java.home"), "bin", "java").toString();
 
     private Processes() {}
@@ -33,7 +33,7 @@ final class Processes {
     private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A free port never handed out before in this JVM (the OS may offer a just-closed one again). */
-    static int freePort() {
+    public static int freePort() {
         for (int attempt = 0; attempt < 100; attempt++) {
             try (ServerSocket s = new ServerSocket(0)) {
                 s.setReuseAddress(true);
@@ -47,7 +47,7 @@ final class Processes {
         throw new IllegalStateException("no unused free port found");
     }
 
-    static Process start(List<String> command, Path log, java.util.Map<String, String> env) {
+    public static Process start(List<String> command, Path log, java.util.Map<String, String> env) {
         try {
             Files.createDirectories(log.getParent());
             ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command))
@@ -61,7 +61,7 @@ final class Processes {
     }
 
     /** SIGTERM, then SIGKILL after the grace period; children too. */
-    static void stop(Process p, long graceSeconds) {
+    public static void stop(Process p, long graceSeconds) {
         if (p == null || !p.isAlive()) {
             return;
         }
@@ -76,7 +76,7 @@ final class Processes {
         }
     }
 
-    static String tail(Path log, int lines) {
+    public static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

@@ -1,4 +1,4 @@
-package dev.tide.e2e;
+package dev.tide.bench.support;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,14 +12,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A small REST client for the control plane, authenticated as one user. */
-final class Api {
-    static final JsonMapper JSON = JsonMapper.builder().build();
+public final class Api {
+    public static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** A response: status and parsed body (a missing node when empty). */
-    record Response(int status, JsonNode body) {
-        Response expect(int expected) {
+    public record Response(int status, JsonNode body) {
+        public Response expect(int expected) {
             if (status != expected) {
-                throw new AssertionError("expected HTTP " + expected + " but got " + status + ": " + body);
+                throw new IllegalStateException("expected HTTP " + expected + " but got " + status + ": " + body);
             }
             return this;
         }
@@ -30,29 +30,29 @@ final class Api {
     private final String base;
     private final String auth;
 
-    Api(String base, String user, String password) {
+    public Api(String base, String user, String password) {
         this.base = base;
         this.auth =
                 "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    Response get(String path) {
+    public Response get(String path) {
         return send(request(path).GET());
     }
 
-    Response post(String path, Object body) {
+    public Response post(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json").POST(json(body)));
     }
 
-    Response patch(String path, Object body) {
+    public Response patch(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json").method("PATCH", json(body)));
     }
 
-    Response delete(String path) {
+    public Response delete(String path) {
         return send(request(path).DELETE());
     }
 
-    Response upload(byte[] artifact) {
+    public Response upload(byte[] artifact) {
         return send(request("/api/v1/artifacts")
                 .header("Content-Type", "application/gzip")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(artifact)));

@@ -1,0 +1,137 @@
+package dev.tide.bench.support;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The control-plane jar running on its embedded PostgreSQL, as `java -jar` starts it. */
+public final class ControlPlaneProcess implements AutoCloseable {
+    public static final String ADMIN_PASSWORD = "e2e-admin-password";
+
+    public final Path dataDir;
+    public final int httpPort;
+    public final int grpcPort;
+    public final Path log;
+    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx512m"));
+    private final List<String> arguments = new ArrayList<>(List.of(
+            "--tide.delivery.push-reconcile-interval=500ms",
+            "--tide.deployments.tick=500ms",
+            "--tide.delivery.report-flush-interval=50ms"));
+    private Process process;
+
+    public ControlPlaneProcess(Path dataDir) {
+        this.dataDir = dataDir;
+        this.httpPort = Processes.freePort();
+        this.grpcPort = Processes.freePort();
+        this.log = dataDir.resolve("control-plane.log");
+    }
+
+    /** Replaces the JVM options (default {@code -Xmx512m}); call before {@link #start()}. */
+    public ControlPlaneProcess jvmOptions(List<String> options) {
+        jvmOptions.clear();
+        jvmOptions.addAll(options);
+        return this;
+    }
+
+    /** Adds Spring arguments ({@code --key=value}); later ones win. Call before {@link #start()}. */
+    public ControlPlaneProcess arguments(List<String> more) {
+        arguments.addAll(more);
+        return this;
+    }
+
+    /** Starts (or restarts after {@link #kill()}) on the same ports and data; returns once healthy. */
+    public ControlPlaneProcess start() {
+        return start(Duration.ofSeconds(120));
+    }
+
+    public ControlPlaneProcess start(Duration timeout) {
+        List<String> command = new ArrayList<>();
+        command.add(Processes.JAVA);
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", Processes.CONTROL_PLANE_JAR.toString()));
+        command.add("--server.port=" + httpPort);
+        command.add("--spring.grpc.server.port=" + grpcPort);
+        command.addAll(arguments);
+        process = Processes.start(
+                command,
+                log,
+                Map.of("TIDE_DATA_DIR", dataDir.resolve("cp").toString(), "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD));
+        awaitHealthy(timeout);
+        return this;
+    }
+
+    /** Waits until /actuator/health answers 200; fails with the log's tail when it does not. */
+    public void awaitHealthy(Duration timeout) {
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("control plane exited:\n" + Processes.tail(log, 60));
+            }
+            try {
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base() + "/actuator/health"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+        throw new IllegalStateException(
+                "control plane not healthy within " + timeout + ":\n" + Processes.tail(log, 60));
+    }
+
+    public String base() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public String grpcTarget() {
+        return "127.0.0.1:" + grpcPort;
+    }
+
+    public Api admin() {
+        return new Api(base(), "admin", ADMIN_PASSWORD);
+    }
+
+    /** The running process (for its pid and CPU time), or null before start. */
+    public Process process() {
+        return process;
+    }
+
+    /** Stops abruptly, as a crash would. */
+    public void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        Processes.stop(process, 30);
+    }
+}
