@@ -7,6 +7,9 @@ import dev.tide.agent.apply.Converger;
 import dev.tide.agent.apply.Readopter;
 import dev.tide.agent.apply.ReleasePreparer;
 import dev.tide.agent.apply.RestartHandler;
+import dev.tide.agent.exec.AgentExecutors;
+import dev.tide.agent.exec.ScopedScheduler;
+import dev.tide.agent.exec.SerialExecutor;
 import dev.tide.agent.state.AgentState;
 import dev.tide.agent.state.AtomicFiles;
 import dev.tide.agent.state.EventLog;
@@ -29,8 +32,8 @@ import dev.tide.proto.agent.v1.Schedule;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -120,8 +123,13 @@ public final class Agent implements AutoCloseable {
             throw new AgentException("cannot use data dir " + config.dataDir() + ": " + e.getMessage(), 1, e);
         }
         String threadPrefix = "tide-" + saved.map(Identity::nodeName).orElse(config.name());
-        serial = Executors.newSingleThreadExecutor(r -> daemon(r, threadPrefix + "-apply"));
-        timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, threadPrefix + "-timer"));
+        AgentExecutors executors = deps.executors();
+        serial = executors.pool() == null
+                ? Executors.newSingleThreadExecutor(r -> daemon(r, threadPrefix + "-apply"))
+                : new SerialExecutor(executors.pool());
+        timer = executors.timer() == null
+                ? Executors.newSingleThreadScheduledExecutor(r -> daemon(r, threadPrefix + "-timer"))
+                : new ScopedScheduler(executors.timer());
         supervisor = new Supervisor(deps.workloads(), serial, timer, deps.clock());
         gateway = new GatewayClient(
                 deps.channels().open(config.controlPlane(), config.keepAlive()),
@@ -154,6 +162,7 @@ public final class Agent implements AutoCloseable {
                                 schedules,
                                 reporter,
                                 cache,
+                                deps.pushTracer(),
                                 (desired, artifacts) ->
                                         serial.execute(() -> applyQuietly(converger, desired, artifacts)))
                         .start();
@@ -193,15 +202,15 @@ public final class Agent implements AutoCloseable {
                 gateway,
                 schedules,
                 state::appliedGeneration,
-                desired -> applyAndWait(converger, desired, pullArtifacts),
-                deps.sleepers().get(),
+                desired -> applyLater(converger, desired, pullArtifacts),
+                timer,
                 Backoff.standard(deps.random()),
                 deps.random(),
                 deps.clock(),
                 pushServer != null,
                 config.rpcTimeout());
         schedules.onChange(pullLoop::scheduleChanged);
-        pullLoop.start(threadPrefix + "-pull");
+        pullLoop.start();
         LogRotator rotator = new LogRotator(paths.apps(), config.logMaxBytes(), config.logKeep());
         timer.scheduleWithFixedDelay(rotator, 30, 30, TimeUnit.SECONDS);
         acceptedSessionHash = identity.sessionTokenSha256();
@@ -250,14 +259,22 @@ public final class Agent implements AutoCloseable {
                 id != null ? id.nodeName() : config.name(), id != null ? id.environment() : "", config.labels());
     }
 
-    private Converger.Outcome applyAndWait(Converger converger, DesiredState desired, ArtifactSource artifacts)
-            throws InterruptedException {
-        try {
-            return serial.submit(() -> converger.converge(desired, artifacts)).get();
-        } catch (ExecutionException e) {
-            log.error("applying generation {} failed", desired.getGeneration(), e.getCause());
-            return Converger.Outcome.RETRY_LATER;
-        }
+    /** Converges on the serial executor; completes with the outcome (RETRY_LATER when it threw). */
+    private CompletableFuture<Converger.Outcome> applyLater(
+            Converger converger, DesiredState desired, ArtifactSource artifacts) {
+        CompletableFuture<Converger.Outcome> outcome = new CompletableFuture<>();
+        serial.execute(() -> {
+            try {
+                outcome.complete(converger.converge(desired, artifacts));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome.complete(Converger.Outcome.RETRY_LATER);
+            } catch (RuntimeException e) {
+                log.error("applying generation {} failed", desired.getGeneration(), e);
+                outcome.complete(Converger.Outcome.RETRY_LATER);
+            }
+        });
+        return outcome;
     }
 
     private void applyQuietly(Converger converger, DesiredState desired, ArtifactSource artifacts) {

@@ -2,12 +2,14 @@ package dev.tide.agent;
 
 import dev.tide.agent.apply.HealthChecker;
 import dev.tide.agent.apply.ProbeHealthChecker;
+import dev.tide.agent.exec.AgentExecutors;
 import dev.tide.agent.state.FileStateStore;
 import dev.tide.agent.state.StateStore;
 import dev.tide.agent.supervise.ProcessRuntime;
 import dev.tide.agent.supervise.WorkloadRuntime;
 import dev.tide.agent.transport.ChannelFactory;
 import dev.tide.agent.transport.Sleeper;
+import io.grpc.ServerStreamTracer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -29,6 +31,8 @@ import java.util.random.RandomGenerator;
  * @param channels the channel to the control plane
  * @param sleepers a sleeper per agent (the pull loop waits on it)
  * @param reportDelay how long status changes are batched before a report is sent
+ * @param executors the threads the agent runs on: its own, or shared with other agents
+ * @param pushTracer observes the push listener's streams (a bench counts bytes with it); may be null
  */
 public record AgentDependencies(
         Clock clock,
@@ -38,7 +42,9 @@ public record AgentDependencies(
         Function<Path, StateStore> stateStores,
         ChannelFactory channels,
         Supplier<Sleeper> sleepers,
-        Duration reportDelay) {
+        Duration reportDelay,
+        AgentExecutors executors,
+        ServerStreamTracer.Factory pushTracer) {
 
     /** Real processes, files, network and time. */
     public static AgentDependencies defaults() {
@@ -51,38 +57,58 @@ public record AgentDependencies(
                 FileStateStore::new,
                 ChannelFactory.netty(),
                 Sleeper::system,
-                Duration.ofMillis(200));
+                Duration.ofMillis(200),
+                AgentExecutors.perAgent(),
+                null);
     }
 
     public AgentDependencies withClock(Clock value) {
-        return new AgentDependencies(value, random, workloads, health, stateStores, channels, sleepers, reportDelay);
+        return new AgentDependencies(
+                value, random, workloads, health, stateStores, channels, sleepers, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withRandom(RandomGenerator value) {
-        return new AgentDependencies(clock, value, workloads, health, stateStores, channels, sleepers, reportDelay);
+        return new AgentDependencies(
+                clock, value, workloads, health, stateStores, channels, sleepers, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withWorkloads(WorkloadRuntime value) {
-        return new AgentDependencies(clock, random, value, health, stateStores, channels, sleepers, reportDelay);
+        return new AgentDependencies(
+                clock, random, value, health, stateStores, channels, sleepers, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withHealth(HealthChecker value) {
-        return new AgentDependencies(clock, random, workloads, value, stateStores, channels, sleepers, reportDelay);
+        return new AgentDependencies(
+                clock, random, workloads, value, stateStores, channels, sleepers, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withStateStores(Function<Path, StateStore> value) {
-        return new AgentDependencies(clock, random, workloads, health, value, channels, sleepers, reportDelay);
+        return new AgentDependencies(
+                clock, random, workloads, health, value, channels, sleepers, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withChannels(ChannelFactory value) {
-        return new AgentDependencies(clock, random, workloads, health, stateStores, value, sleepers, reportDelay);
+        return new AgentDependencies(
+                clock, random, workloads, health, stateStores, value, sleepers, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withSleepers(Supplier<Sleeper> value) {
-        return new AgentDependencies(clock, random, workloads, health, stateStores, channels, value, reportDelay);
+        return new AgentDependencies(
+                clock, random, workloads, health, stateStores, channels, value, reportDelay, executors, pushTracer);
     }
 
     public AgentDependencies withReportDelay(Duration value) {
-        return new AgentDependencies(clock, random, workloads, health, stateStores, channels, sleepers, value);
+        return new AgentDependencies(
+                clock, random, workloads, health, stateStores, channels, sleepers, value, executors, pushTracer);
+    }
+
+    public AgentDependencies withExecutors(AgentExecutors value) {
+        return new AgentDependencies(
+                clock, random, workloads, health, stateStores, channels, sleepers, reportDelay, value, pushTracer);
+    }
+
+    public AgentDependencies withPushTracer(ServerStreamTracer.Factory value) {
+        return new AgentDependencies(
+                clock, random, workloads, health, stateStores, channels, sleepers, reportDelay, executors, value);
     }
 }

@@ -115,7 +115,7 @@ public final class Unpacker {
                     + "' leads outside the release folder");
         }
         Path file = SafePaths.prepareFile(root, dest, "archive entry '" + name + "'");
-        Files.createSymbolicLink(file, Path.of(linkTarget));
+        Files.createSymbolicLink(file, file.getFileSystem().getPath(linkTarget));
         return file;
     }
 

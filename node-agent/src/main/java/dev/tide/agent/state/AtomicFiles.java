@@ -3,7 +3,6 @@ package dev.tide.agent.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,9 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes a file so that readers see the old or the new content, never half of it. */
 public final class AtomicFiles {
-    private static final boolean POSIX =
-            FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-
     private AtomicFiles() {}
 
     /**
@@ -25,7 +21,7 @@ public final class AtomicFiles {
     public static void write(Path target, byte[] data, boolean ownerOnly) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        FileAttribute<?>[] attrs = POSIX && ownerOnly
+        FileAttribute<?>[] attrs = posix(dir) && ownerOnly
                 ? new FileAttribute<?>[] {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
                 }
@@ -51,11 +47,16 @@ public final class AtomicFiles {
         if (Files.isDirectory(dir)) {
             return;
         }
-        if (POSIX) {
+        if (posix(dir)) {
             Files.createDirectories(
                     dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectories(dir);
         }
+    }
+
+    /** Whether the file system holding {@code path} (the disk, or an in-memory one in a bench) has POSIX modes. */
+    private static boolean posix(Path path) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 }

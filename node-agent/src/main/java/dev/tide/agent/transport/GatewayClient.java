@@ -54,6 +54,15 @@ public final class GatewayClient implements AutoCloseable {
         return blocking(deadline).getDesiredState(request);
     }
 
+    /** The same call without blocking a thread: a parked long-poll is only a pending future. */
+    public ListenableFuture<GetDesiredStateResponse> getDesiredStateAsync(
+            GetDesiredStateRequest request, Duration deadline) {
+        return AgentGatewayGrpc.newFutureStub(channel)
+                .withCallCredentials(credentials)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .getDesiredState(request);
+    }
+
     public ListenableFuture<ReportStatusResponse> reportStatus(StatusReport report) {
         return AgentGatewayGrpc.newFutureStub(channel)
                 .withCallCredentials(credentials)

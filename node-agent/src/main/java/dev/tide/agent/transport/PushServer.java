@@ -5,6 +5,7 @@ import dev.tide.agent.apply.ArtifactCache;
 import dev.tide.agent.state.LocalState;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerStreamTracer;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,11 +32,16 @@ public final class PushServer implements AutoCloseable {
             ScheduleState schedules,
             StatusReporter reporter,
             ArtifactCache cache,
+            ServerStreamTracer.Factory tracer,
             ApplySubmitter submitter) {
         this.service = new SessionService(
                 nodeId, state, schedules, reporter, new PushApplyHandler(state, cache, submitter, reporter));
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
-                .addService(ServerInterceptors.intercept(service, new SessionAuthInterceptor(sessionTokenSha256)))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()));
+        if (tracer != null) {
+            builder.addStreamTracerFactory(tracer);
+        }
+        this.server = builder.addService(
+                        ServerInterceptors.intercept(service, new SessionAuthInterceptor(sessionTokenSha256)))
                 .permitKeepAliveTime(20, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(60, TimeUnit.SECONDS)

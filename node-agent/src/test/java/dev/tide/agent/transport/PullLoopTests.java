@@ -1,6 +1,7 @@
 package dev.tide.agent.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tide.agent.HostPort;
 import dev.tide.agent.apply.Converger;
@@ -8,7 +9,7 @@ import dev.tide.agent.state.LocalState;
 import dev.tide.agent.state.MemoryStateStore;
 import dev.tide.agent.support.FakeControlPlane;
 import dev.tide.agent.support.FixedRandom;
-import dev.tide.agent.support.RecordingSleeper;
+import dev.tide.agent.support.ManualTimer;
 import dev.tide.proto.agent.v1.DeliveryMode;
 import dev.tide.proto.agent.v1.DesiredState;
 import dev.tide.proto.agent.v1.Schedule;
@@ -17,22 +18,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pull loop against a fake control plane over real gRPC, one step at a time, with a recording
- * sleeper and a fixed clock: the schedule and backoff decisions are checked without sleeping.
+ * The pull loop against a fake control plane over real gRPC, one step at a time, with a manual
+ * timer and a fixed clock: the schedule and backoff decisions are checked without sleeping.
  */
 class PullLoopTests {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
     private FakeControlPlane cp;
     private GatewayClient gateway;
-    private final RecordingSleeper sleeper = new RecordingSleeper();
+    private ManualTimer timer = new ManualTimer();
     private final List<DesiredState> applied = new CopyOnWriteArrayList<>();
     private LocalState state;
     private ScheduleState schedules;
@@ -65,9 +68,9 @@ class PullLoopTests {
                 () -> applied.isEmpty() ? 0 : applied.get(applied.size() - 1).getGeneration(),
                 desired -> {
                     applied.add(desired);
-                    return Converger.Outcome.APPLIED;
+                    return CompletableFuture.completedFuture(Converger.Outcome.APPLIED);
                 },
-                sleeper,
+                timer,
                 Backoff.standard(random),
                 random,
                 CLOCK,
@@ -75,21 +78,35 @@ class PullLoopTests {
                 Duration.ofSeconds(5));
     }
 
+    /** Runs the loop's next task and waits until it has scheduled the one after (its calls are async). */
+    private void step() throws Exception {
+        timer.runNext();
+        await().atMost(Duration.ofSeconds(10)).until(() -> timer.pendingCount() > 0);
+    }
+
+    private void stepUntil(BooleanSupplier done) throws Exception {
+        for (int i = 0; i < 50 && !done.getAsBoolean(); i++) {
+            step();
+        }
+        assertThat(done.getAsBoolean()).as("reached within 50 steps").isTrue();
+    }
+
     @Test
     void watchModeLongPollsWithTheMaxWaitAndAsksAgainAtOnce() throws Exception {
         cp.setSchedule(FakeControlPlane.watch(3));
         PullLoop loop = loop(cp.address(), false, FixedRandom.max());
+        loop.start();
         cp.publish();
-        loop.step();
+        step();
         cp.publish();
-        loop.step();
+        step();
 
         assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsExactly(3, 3);
         assertThat(cp.polls).extracting(p -> p.getKnownGeneration()).containsExactly(0L, 1L);
         assertThat(cp.polls).allSatisfy(p -> assertThat(p.getNodeId()).isEqualTo(FakeControlPlane.NODE_ID));
         assertThat(cp.pollDeadlineMillis).allSatisfy(ms -> assertThat(ms).isBetween(3_000L, 13_000L));
         assertThat(applied).extracting(DesiredState::getGeneration).containsExactly(1L, 2L);
-        assertThat(sleeper.sleeps).isEmpty();
+        assertThat(timer.waits()).isEmpty();
         assertThat(cp.rejectedCredentials).isEmpty();
     }
 
@@ -106,28 +123,27 @@ class PullLoopTests {
                 .setIntervalSeconds(10)
                 .build());
         PullLoop loop = loop(cp.address(), false, FixedRandom.fraction(0.5));
+        loop.start();
 
-        loop.step(); // the first poll goes out at once; its answer brings the 20s + 5s schedule
-        loop.step();
-        loop.step();
+        // the first poll goes out at once; its answer brings the 20s + 5s schedule
+        stepUntil(() -> cp.polls.size() == 3);
 
         assertThat(schedules.current()).isEqualTo(interval);
         assertThat(state.current().schedule()).isEqualTo(interval); // persisted
         assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsExactly(0, 0, 0);
         assertThat(cp.pollDeadlineMillis).allSatisfy(ms -> assertThat(ms).isBetween(1L, 5_000L));
-        assertThat(sleeper.sleeps).containsExactly(Duration.ofMillis(22_500), Duration.ofMillis(22_500));
+        assertThat(timer.waits()).containsExactly(Duration.ofMillis(22_500), Duration.ofMillis(22_500));
     }
 
     @Test
     void anUnreachableControlPlaneIsRetriedWithExponentialBackoff() throws Exception {
         HostPort closed = new HostPort("127.0.0.1", dev.tide.agent.support.TestApps.freePort());
         PullLoop loop = loop(closed, false, FixedRandom.max());
+        loop.start();
 
-        for (int i = 0; i < 8; i++) {
-            loop.step();
-        }
+        stepUntil(() -> timer.waits().size() == 8);
 
-        assertThat(sleeper.sleeps).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L);
+        assertThat(timer.waits()).extracting(Duration::toSeconds).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L);
         assertThat(applied).isEmpty();
     }
 
@@ -137,16 +153,19 @@ class PullLoopTests {
         cp.setSchedule(FakeControlPlane.push());
 
         PullLoop listening = loop(cp.address(), true, FixedRandom.min());
-        listening.step();
+        listening.start();
+        step();
+        assertThat(timer.waits()).containsExactly(Duration.ofSeconds(60));
         assertThat(cp.polls).isEmpty();
         assertThat(listening.isPolling()).isFalse();
+        listening.stop();
         gateway.close();
 
+        timer = new ManualTimer();
         PullLoop notListening = loop(cp.address(), false, FixedRandom.min());
-        notListening.step();
-        notListening.step();
-        assertThat(cp.polls).hasSize(2);
+        notListening.start();
+        stepUntil(() -> cp.polls.size() == 2);
         assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsOnly(0);
-        assertThat(sleeper.sleeps).endsWith(Duration.ofSeconds(30));
+        assertThat(timer.waits()).endsWith(Duration.ofSeconds(30));
     }
 }
