@@ -63,6 +63,11 @@ public final class ScopedScheduler extends AbstractExecutorService implements Sc
         return future;
     }
 
+    /** Tasks still tracked (pending, or finished and not yet swept). */
+    int trackedCount() {
+        return pending.size();
+    }
+
     @Override
     public void execute(Runnable command) {
         schedule(command, 0, TimeUnit.MILLISECONDS);

@@ -35,6 +35,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -48,6 +50,10 @@ public final class FakeControlPlane implements AutoCloseable {
     public static final String SESSION_TOKEN = "session-token-1";
     public static final String NODE_ID = "7f1c1a52-0000-4000-8000-000000000001";
     public static final String ENVIRONMENT = "staging";
+    /** Names the fake's own server threads, so tests can tell them from the agent's. */
+    public static final String SERVER_THREAD_PREFIX = "fake-control-plane-";
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -62,6 +68,11 @@ public final class FakeControlPlane implements AutoCloseable {
     public final AtomicInteger authorizedCalls = new AtomicInteger();
     private final Map<String, byte[]> artifacts = new ConcurrentHashMap<>();
     private final Object lock = new Object();
+    private final ExecutorService serverThreads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, SERVER_THREAD_PREFIX + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
     private final Server server;
     private volatile boolean refuseEnroll;
     private Schedule schedule = watch(5);
@@ -72,6 +83,7 @@ public final class FakeControlPlane implements AutoCloseable {
 
     public FakeControlPlane() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .executor(serverThreads) // its own threads: a parked long-poll holds one here
                 .addService(ServerInterceptors.intercept(new Gateway(), new CredentialCheck()))
                 .build()
                 .start();
@@ -166,6 +178,7 @@ public final class FakeControlPlane implements AutoCloseable {
             lock.notifyAll();
         }
         server.awaitTermination(5, TimeUnit.SECONDS);
+        serverThreads.shutdownNow();
     }
 
     private final class CredentialCheck implements ServerInterceptor {
