@@ -127,19 +127,24 @@ public final class Floor {
 
     private Percentiles streamRound(int round, boolean warmup) throws InterruptedException {
         byte[] frame = FloorProtocol.frame(FloorProtocol.DATA, round, payloadBytes);
-        server.broadcast(FloorProtocol.stamp(frame, System.nanoTime()));
-        return collect(Kind.STREAM, round, warmup);
+        long t0 = System.nanoTime();
+        server.broadcast(FloorProtocol.stamp(frame, t0));
+        long sent = System.nanoTime() - t0;
+        return collect(Kind.STREAM, round, warmup, sent);
     }
 
     private Percentiles longPollRound(int round, boolean warmup) throws InterruptedException {
         server.broadcast(FloorProtocol.frame(FloorProtocol.ARM, round, 0));
         await("long-poll round " + round, () -> server.parked(round), "calls parked");
         byte[] frame = FloorProtocol.frame(FloorProtocol.DATA, round, payloadBytes);
-        server.answer(round, FloorProtocol.stamp(frame, System.nanoTime()));
-        return collect(Kind.POLL, round, warmup);
+        long t0 = System.nanoTime();
+        server.answer(round, FloorProtocol.stamp(frame, t0));
+        long sent = System.nanoTime() - t0;
+        return collect(Kind.POLL, round, warmup, sent);
     }
 
-    private Percentiles collect(Kind kind, int round, boolean warmup) throws InterruptedException {
+    /** Waits for the round's reports; {@code sendNanos} is how long the server's sending loop took, for the log. */
+    private Percentiles collect(Kind kind, int round, boolean warmup, long sendNanos) throws InterruptedException {
         String phase = (kind == Kind.STREAM ? "stream fan-out" : "long-poll answer") + " round " + round;
         FloorServer.Tally tally = server.tally(kind, round);
         await(phase, tally::filled, "clients reported receipt");
@@ -151,8 +156,8 @@ public final class Floor {
         List<Double> millis = Arrays.stream(delays).mapToObj(d -> d / 1e6).toList();
         Percentiles p = Percentiles.of(millis);
         log(
-                "n=%d: %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms%s",
-                n, phase, p.p50(), p.p99(), p.max(), warmup ? " (warm-up)" : "");
+                "n=%d: %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms; server's send loop %.2f ms%s",
+                n, phase, p.p50(), p.p99(), p.max(), sendNanos / 1e6, warmup ? " (warm-up)" : "");
         Thread.sleep(SETTLE.toMillis());
         return p;
     }

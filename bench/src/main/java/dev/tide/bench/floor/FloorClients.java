@@ -6,6 +6,7 @@ import dev.tide.bench.floor.FloorProtocol.Report;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
@@ -115,6 +116,9 @@ public final class FloorClients {
         return NettyChannelBuilder.forAddress(new InetSocketAddress(host, port))
                 .eventLoopGroup(group)
                 .channelType(NioSocketChannel.class)
+                // Close with a reset: 10,000 closed connections would otherwise hold 10,000 ephemeral ports
+                // in TIME_WAIT for a minute, which the next run on this machine needs.
+                .withOption(ChannelOption.SO_LINGER, 0)
                 .directExecutor()
                 .usePlaintext()
                 .build();
