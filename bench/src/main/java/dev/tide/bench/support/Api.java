@@ -40,6 +40,22 @@ public final class Api {
         return send(request(path).GET());
     }
 
+    /** The body as text (e.g. /actuator/prometheus); fails on a non-2xx status. */
+    public String text(String path) {
+        try {
+            HttpResponse<String> r = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException("request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Response post(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json").POST(json(body)));
     }
@@ -60,7 +76,7 @@ public final class Api {
 
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(Duration.ofSeconds(120))
                 .header("Authorization", auth);
     }
 

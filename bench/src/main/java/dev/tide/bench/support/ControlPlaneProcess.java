@@ -40,6 +40,15 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Drops the test-tuned timings (faster reconcile, tick and report flush) so the control plane
+     * runs with the defaults an operator gets, as a benchmark must.
+     */
+    public ControlPlaneProcess withDefaultTimings() {
+        arguments.clear();
+        return this;
+    }
+
     /** Adds Spring arguments ({@code --key=value}); later ones win. Call before {@link #start()}. */
     public ControlPlaneProcess arguments(List<String> more) {
         arguments.addAll(more);

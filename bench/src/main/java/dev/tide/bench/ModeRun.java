@@ -1,0 +1,327 @@
+package dev.tide.bench;
+
+import dev.tide.bench.report.Percentiles;
+import dev.tide.bench.report.RunResult;
+import dev.tide.bench.support.ControlPlaneProcess;
+import dev.tide.bench.swarm.SimulatedWorkloads;
+import dev.tide.bench.swarm.Swarm;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.StreamSupport;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * One mode at one fleet size, on a fresh control plane: enroll the swarm, measure the idle cost,
+ * install, measure an upgrade (latencies, CPU, RPCs, statements, bytes), a two-stage dependent
+ * deploy, and the reconnect after a kill -9. A phase that fails or runs out of time ends the run
+ * with what was measured so far and the reason.
+ */
+final class ModeRun {
+    static final String ENV = "bench";
+
+    /** How runs are set up. */
+    record Settings(
+            Path workDir,
+            int perWorker,
+            String workerHeap,
+            String controlPlaneHeap,
+            int listenBase,
+            int workerPool,
+            SimulatedWorkloads.Behaviour behaviour,
+            Duration idleWindow) {}
+
+    private final String mode;
+    private final int n;
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final List<String> notes;
+    private final Figures f = new Figures();
+
+    ModeRun(String mode, int n, Settings settings, Consumer<String> progress, List<String> notes) {
+        this.mode = mode;
+        this.n = n;
+        this.settings = settings;
+        this.progress = progress;
+        this.notes = notes;
+    }
+
+    RunResult run() {
+        Path dir = settings.workDir().resolve(mode + "-" + n);
+        String phase = "control plane start";
+        ControlPlaneProcess cp = new ControlPlaneProcess(dir)
+                .withDefaultTimings()
+                .jvmOptions(List.of("-Xmx" + settings.controlPlaneHeap()));
+        Swarm swarm = null;
+        try {
+            cp.start(Duration.ofMinutes(3));
+            Tide tide = new Tide(cp.admin());
+            ControlPlaneProbe probe =
+                    new ControlPlaneProbe(cp.admin(), cp.process().toHandle());
+            tide.environment(ENV, mode);
+            tide.applications(3);
+            String token = tide.fleetToken(ENV, n);
+
+            phase = "enrollment";
+            Instant enrollStart = Instant.now();
+            swarm = Swarm.launch(
+                    new Swarm.Plan(n, settings.perWorker(), settings.workerHeap(), workerSettings(cp, token)), dir);
+            swarm.awaitReady(scaled(60, 60), count -> say("enrolled " + count + "/" + n));
+            f.enrollSeconds = seconds(enrollStart, Instant.now());
+
+            phase = "connect";
+            awaitConnected(tide, probe, Instant.EPOCH, scaled(60, 20));
+
+            phase = "idle";
+            ControlPlaneProbe.Counters idle0 = probe.counters();
+            Instant idleStart = Instant.now();
+            Thread.sleep(settings.idleWindow().toMillis());
+            ControlPlaneProbe.Counters idle = probe.counters().minus(idle0);
+            f.idleCpuPercent = idle.jvmCpuSeconds() / seconds(idleStart, Instant.now()) * 100;
+            say(String.format("idle: %.1f %% of a core", f.idleCpuPercent));
+
+            phase = "install";
+            Duration deployTimeout = scaled(120, 30).plus(intervalAllowance());
+            JsonNode install = tide.awaitFinished(
+                    tide.deploy(ENV, Map.of("db", "1.0.0"), deployTimeout), deployTimeout.plusSeconds(60));
+            requireSucceeded(install, "install");
+            say("installed");
+
+            phase = "upgrade";
+            ControlPlaneProbe.Counters c0 = probe.counters();
+            Swarm.Stats w0 = swarm.stats(Duration.ofSeconds(30));
+            Instant t0 = Instant.now();
+            JsonNode upgrade = tide.awaitFinished(
+                    tide.deploy(ENV, Map.of("db", "1.0.1"), deployTimeout), deployTimeout.plusSeconds(60));
+            Instant t1 = Instant.now();
+            ControlPlaneProbe.Counters spent = probe.counters().minus(c0);
+            Swarm.Stats w1 = swarm.stats(Duration.ofSeconds(30));
+            requireSucceeded(upgrade, "upgrade");
+            measureUpgrade(upgrade);
+            double wall = seconds(t0, t1);
+            f.cpuSeconds = spent.jvmCpuSeconds();
+            f.cpuPercent = spent.jvmCpuSeconds() / wall * 100;
+            f.rpcsPerSecond = (spent.agentRpcs() + spent.pushApplies()) / wall;
+            f.dbStatements = Double.isNaN(spent.dbStatements()) ? -1 : (long) spent.dbStatements();
+            f.wireBytes = (w1.sent() - w0.sent()) + (w1.received() - w0.received());
+            f.heapMb = probe.heapAfterGcMb();
+            f.threads = probe.liveThreads();
+            f.sockets = probe.sockets();
+            notes.add(String.format(
+                    "%s N=%,d: the upgrade also cost the embedded PostgreSQL %.1f s of CPU; swarm workers ran %,d threads"
+                            + " for %,d agents",
+                    mode, n, spent.dbCpuSeconds(), w1.threads(), w1.started()));
+            say(String.format(
+                    "upgrade: delivered p99 %.0f ms, healthy p99 %.0f ms, %.1f s CPU",
+                    f.delivered.p99(), f.healthy.p99(), f.cpuSeconds));
+
+            phase = "dependent deploy";
+            JsonNode dependent = tide.awaitFinished(
+                    tide.deploy(ENV, Map.of("db", "1.0.2", "web", "1.0.0"), deployTimeout),
+                    deployTimeout.multipliedBy(2).plusSeconds(60));
+            requireSucceeded(dependent, "dependent deploy");
+            Instant dbDone = last(dependent, "db", "healthyAt");
+            Instant webDelivered = last(dependent, "web", "deliveredAt");
+            f.gateMillis = Duration.between(dbDone, webDelivered).toMillis();
+            f.dependentSeconds = seconds(instant(dependent, "createdAt"), instant(dependent, "finishedAt"));
+            say(String.format("dependent deploy: gate %.0f ms", f.gateMillis));
+
+            phase = "reconnect";
+            cp.kill();
+            Instant restart = Instant.now();
+            cp.start(Duration.ofMinutes(3));
+            probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle());
+            awaitConnected(tide, probe, restart, scaled(120, 30).plus(intervalAllowance()));
+            f.reconnectSeconds = seconds(restart, Instant.now());
+            say(String.format("reconnected %.1f s after the restart began", f.reconnectSeconds));
+            return f.result(mode, n, true, "");
+        } catch (Exception e) {
+            String why = phase + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            say("FAILED in " + why);
+            return f.result(mode, n, false, why.replace('\n', ' '));
+        } finally {
+            if (swarm != null) {
+                swarm.close();
+            }
+            cp.close();
+        }
+    }
+
+    private Map<String, String> workerSettings(ControlPlaneProcess cp, String token) {
+        Map<String, String> s = new HashMap<>();
+        s.put("control-plane", cp.grpcTarget());
+        s.put("token", token);
+        s.put("prefix", "sim");
+        s.put("listen-base", mode.equals("push") ? Integer.toString(settings.listenBase()) : "-1");
+        s.put("pool", Integer.toString(settings.workerPool()));
+        s.put("start-ms", Long.toString(settings.behaviour().startTime().toMillis()));
+        s.put("health-ms", Long.toString(settings.behaviour().healthTime().toMillis()));
+        s.put("failure-rate", Double.toString(settings.behaviour().failureRate()));
+        return s;
+    }
+
+    /**
+     * Push: every node has a session; watch: every node's long-poll is parked; interval: every
+     * node was seen after {@code since}.
+     */
+    private void awaitConnected(Tide tide, ControlPlaneProbe probe, Instant since, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double connected = 0;
+        while (System.nanoTime() < deadline) {
+            connected = switch (mode) {
+                case "push" -> probe.scrape().getOrDefault("tide_push_sessions", 0.0);
+                case "watch" -> probe.scrape().getOrDefault("tide_watch_parked", 0.0);
+                default ->
+                    tide.nodes(ENV).stream()
+                            .filter(node -> node.hasNonNull("lastSeenAt")
+                                    && Instant.parse(node.get("lastSeenAt").asString())
+                                            .isAfter(since))
+                            .count();
+            };
+            if (connected >= n) {
+                return;
+            }
+            Thread.sleep(mode.startsWith("interval") ? 2000 : 250);
+        }
+        throw new Tide.PhaseTimeout(String.format("%.0f of %d agents connected after %s", connected, n, timeout));
+    }
+
+    private void measureUpgrade(JsonNode d) {
+        List<Double> delivered = new ArrayList<>();
+        List<Double> applied = new ArrayList<>();
+        List<Double> healthy = new ArrayList<>();
+        Instant firstHealthy = null;
+        Instant lastHealthy = null;
+        for (JsonNode t : d.get("targets")) {
+            Instant desired = optional(t, "desiredAt");
+            if (desired == null) {
+                continue;
+            }
+            add(delivered, desired, optional(t, "deliveredAt"));
+            add(applied, desired, optional(t, "appliedAt"));
+            Instant h = optional(t, "healthyAt");
+            add(healthy, desired, h);
+            if (h != null) {
+                firstHealthy = firstHealthy == null || h.isBefore(firstHealthy) ? h : firstHealthy;
+                lastHealthy = lastHealthy == null || h.isAfter(lastHealthy) ? h : lastHealthy;
+            }
+        }
+        f.delivered = Percentiles.of(delivered);
+        f.applied = Percentiles.of(applied);
+        f.healthy = Percentiles.of(healthy);
+        f.deploySeconds = seconds(instant(d, "createdAt"), instant(d, "finishedAt"));
+        if (firstHealthy != null) {
+            f.exposureSeconds = seconds(firstHealthy, lastHealthy);
+        }
+    }
+
+    private static void add(List<Double> into, Instant from, Instant to) {
+        if (to != null) {
+            into.add((double) Duration.between(from, to).toMillis());
+        }
+    }
+
+    private static void requireSucceeded(JsonNode d, String what) {
+        String state = d.get("state").asString();
+        if (!state.equals("SUCCEEDED")) {
+            throw new IllegalStateException(
+                    what + " ended " + state + ": " + d.path("message").asString(""));
+        }
+    }
+
+    private Duration scaled(long baseSeconds, long millisPerNode) {
+        return Duration.ofSeconds(baseSeconds).plusMillis(millisPerNode * n);
+    }
+
+    /** Pull on an interval needs up to an interval plus jitter per step. */
+    private Duration intervalAllowance() {
+        return mode.startsWith("interval")
+                ? Duration.ofSeconds(2L * (Integer.parseInt(mode.substring("interval".length())) + 5))
+                : Duration.ZERO;
+    }
+
+    private static Instant last(JsonNode d, String app, String field) {
+        return StreamSupport.stream(d.get("targets").spliterator(), false)
+                .filter(t -> t.get("application").asString().equals(app))
+                .map(t -> optional(t, field))
+                .filter(java.util.Objects::nonNull)
+                .max(Instant::compareTo)
+                .orElseThrow(() -> new IllegalStateException("no " + app + " target has " + field));
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        Instant at = optional(node, field);
+        if (at == null) {
+            throw new IllegalStateException("deployment has no " + field);
+        }
+        return at;
+    }
+
+    private static Instant optional(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : Instant.parse(v.asString());
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private void say(String message) {
+        progress.accept(String.format("[%s N=%,d] %s", mode, n, message));
+    }
+
+    /** What a run measured so far; NaN (or -1) where a phase did not get that far. */
+    private static final class Figures {
+        double enrollSeconds = Double.NaN;
+        double deploySeconds = Double.NaN;
+        Percentiles delivered = new Percentiles(Double.NaN, Double.NaN, Double.NaN);
+        Percentiles applied = delivered;
+        Percentiles healthy = delivered;
+        double exposureSeconds = Double.NaN;
+        double gateMillis = Double.NaN;
+        double dependentSeconds = Double.NaN;
+        double cpuSeconds = Double.NaN;
+        double cpuPercent = Double.NaN;
+        double idleCpuPercent = Double.NaN;
+        double heapMb = Double.NaN;
+        int threads = -1;
+        int sockets = -1;
+        double rpcsPerSecond = Double.NaN;
+        long dbStatements = -1;
+        long wireBytes = -1;
+        double reconnectSeconds = Double.NaN;
+
+        RunResult result(String mode, int n, boolean completed, String failure) {
+            return new RunResult(
+                    mode,
+                    n,
+                    completed,
+                    failure,
+                    enrollSeconds,
+                    deploySeconds,
+                    delivered,
+                    applied,
+                    healthy,
+                    exposureSeconds,
+                    gateMillis,
+                    dependentSeconds,
+                    cpuSeconds,
+                    cpuPercent,
+                    idleCpuPercent,
+                    heapMb,
+                    threads,
+                    sockets,
+                    rpcsPerSecond,
+                    dbStatements,
+                    wireBytes,
+                    reconnectSeconds,
+                    Double.NaN);
+        }
+    }
+}
