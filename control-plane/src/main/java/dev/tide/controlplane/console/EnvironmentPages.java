@@ -155,7 +155,7 @@ class EnvironmentPages {
             @RequestParam(required = false) String description,
             RedirectAttributes flash) {
         try {
-            EnrollmentTokenService.Created created = tokens.create(name, ttlMinutes, description);
+            EnrollmentTokenService.Created created = tokens.create(name, ttlMinutes, null, description);
             flash.addFlashAttribute("createdToken", created.secret());
             flash.addFlashAttribute("createdTokenExpires", created.token().getExpiresAt());
         } catch (InvalidInputException e) {
