@@ -74,14 +74,16 @@ class EnvironmentPages {
 
     @GetMapping("/environments/{name}")
     String show(@PathVariable String name, @RequestParam(required = false) DeliveryMode switchTo, Model model) {
-        Environment env = environments.get(name);
-        if (!model.containsAttribute("form")) {
-            model.addAttribute("form", EnvironmentForm.of(env));
-        }
-        return page(env, switchTo, model);
+        return page(environments.get(name), switchTo, model);
     }
 
     private String page(Environment env, DeliveryMode switchTo, Model model) {
+        if (!model.containsAttribute("form")) {
+            model.addAttribute("form", EnvironmentForm.of(env));
+        }
+        if (!model.containsAttribute("tokenForm")) {
+            model.addAttribute("tokenForm", new EnrollmentTokenForm());
+        }
         List<NodeView> envNodes = nodeViews(env.getName());
         model.addAttribute("env", env);
         model.addAttribute("nodes", envNodes);
@@ -151,18 +153,24 @@ class EnvironmentPages {
     @PostMapping("/environments/{name}/enrollment-tokens")
     String createToken(
             @PathVariable String name,
-            @RequestParam(required = false) Integer ttlMinutes,
-            @RequestParam(required = false) String description,
+            @ModelAttribute("tokenForm") EnrollmentTokenForm form,
+            BindingResult result,
+            Model model,
             RedirectAttributes flash) {
-        try {
-            EnrollmentTokenService.Created created = tokens.create(name, ttlMinutes, description);
-            flash.addFlashAttribute("createdToken", created.secret());
-            flash.addFlashAttribute("createdTokenExpires", created.token().getExpiresAt());
-        } catch (InvalidInputException e) {
-            flash.addFlashAttribute("tokenError", e.errors().get(0).message());
-            flash.addFlashAttribute("tokenErrorField", e.errors().get(0).field());
+        Environment env = environments.get(name);
+        if (!result.hasErrors()) {
+            try {
+                EnrollmentTokenService.Created created =
+                        tokens.create(name, form.getTtlMinutes(), form.getMaxUses(), form.getDescription());
+                flash.addFlashAttribute("createdToken", created.secret());
+                flash.addFlashAttribute("createdTokenExpires", created.token().getExpiresAt());
+                flash.addFlashAttribute("createdTokenMaxUses", created.token().getMaxUses());
+                return "redirect:/environments/" + name + "#tokens";
+            } catch (InvalidInputException e) {
+                Forms.reject(result, e, field -> field);
+            }
         }
-        return "redirect:/environments/" + name + "#tokens";
+        return page(env, null, model);
     }
 
     @PostMapping("/environments/{name}/enrollment-tokens/{id}/revoke")

@@ -11,15 +11,15 @@ import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.Names;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
+import dev.tide.proto.agent.v1.Schedule;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Turns a single-use enrollment token into a node with its own credential. */
+/** Turns one use of an enrollment token into a node with its own credential. */
 @Service
 class EnrollmentService {
     static final String CREDENTIAL_PREFIX = "tide_node_";
@@ -46,21 +46,25 @@ class EnrollmentService {
         this.clock = clock;
     }
 
+    /**
+     * Checks the token, writes the node and its audit event, and only then takes a use of the
+     * token: enrollments with one multi-use token queue on its row lock, so that lock should be
+     * held for the commit only. A refusal at that point rolls the node back.
+     */
     @Transactional
     public EnrollResponse enroll(EnrollRequest request) {
         validate(request);
-        UUID nodeId = UUID.randomUUID();
-        EnrollmentToken token = tokens.redeem(request.getToken(), nodeId)
-                .orElseThrow(
-                        () -> new AccessDeniedException("the enrollment token is unknown, already used or expired"));
+        EnrollmentToken token = tokens.usable(request.getToken());
         String env = token.getEnvironment();
         if (nodes.existsByEnvironmentAndName(env, request.getName())) {
             throw new ConflictException("a node named '" + request.getName() + "' is already enrolled in environment '"
                     + env + "'; delete it first or choose another name");
         }
+        Schedule schedule = cache.schedule(env); // before the token's lock: a cache miss reads the database
+        UUID nodeId = UUID.randomUUID();
         String credential = Secrets.generate(CREDENTIAL_PREFIX);
         String endpoint = request.getPushEndpoint().isBlank() ? null : request.getPushEndpoint();
-        nodes.save(new Node(
+        nodes.saveAndFlush(new Node(
                 nodeId,
                 request.getName(),
                 env,
@@ -69,18 +73,21 @@ class EnrollmentService {
                 Secrets.hash(credential),
                 request.getAgentVersion(),
                 clock.instant()));
+        String actor = "agent:" + request.getName();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("name", request.getName());
         details.put("environment", env);
         details.put("labels", request.getLabelsMap());
         details.put("pushEndpoint", endpoint == null ? "" : endpoint);
-        audit.recordAs("agent:" + request.getName(), "node.enroll", "node/" + nodeId, details);
+        details.put("enrollmentTokenId", token.getId().toString());
+        audit.recordAs(actor, "node.enroll", "node/" + nodeId, details);
+        tokens.claimUse(token, nodeId, actor); // last: it holds the token's row lock until commit
         return EnrollResponse.newBuilder()
                 .setNodeId(nodeId.toString())
                 .setEnvironment(env)
                 .setNodeCredential(credential)
                 .setSessionToken(sessionTokens.forNode(nodeId))
-                .setSchedule(cache.schedule(env))
+                .setSchedule(schedule)
                 .build();
     }
 

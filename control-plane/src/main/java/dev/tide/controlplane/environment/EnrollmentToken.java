@@ -7,7 +7,12 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A single-use, expiring secret an agent exchanges for a node identity in one environment. */
+/**
+ * An expiring secret agents exchange for node identities in one environment, at most
+ * {@code maxUses} times. The use counter and the last use are written only by the atomic
+ * redemption in {@link EnrollmentTokenRepository#claimUse}, never by flushing this entity, so a
+ * stale copy cannot undo a concurrent use.
+ */
 @Entity
 @Table(name = "enrollment_token")
 public class EnrollmentToken {
@@ -32,11 +37,25 @@ public class EnrollmentToken {
     @Column(name = "expires_at", nullable = false)
     private Instant expiresAt;
 
-    @Column(name = "used_at")
+    @Column(name = "max_uses", nullable = false, updatable = false)
+    private int maxUses;
+
+    @Column(nullable = false, updatable = false)
+    private int uses;
+
+    /** The last use. */
+    @Column(name = "used_at", updatable = false)
     private Instant usedAt;
 
-    @Column(name = "used_by")
+    /** The node enrolled by the last use. */
+    @Column(name = "used_by", updatable = false)
     private UUID usedBy;
+
+    @Column(name = "revoked_at")
+    private Instant revokedAt;
+
+    @Column(name = "revoked_by")
+    private String revokedBy;
 
     protected EnrollmentToken() {}
 
@@ -46,7 +65,8 @@ public class EnrollmentToken {
             String description,
             String createdBy,
             Instant now,
-            Instant expiresAt) {
+            Instant expiresAt,
+            int maxUses) {
         this.id = UUID.randomUUID();
         this.environment = environment;
         this.tokenHash = tokenHash;
@@ -54,19 +74,23 @@ public class EnrollmentToken {
         this.createdBy = createdBy;
         this.createdAt = now;
         this.expiresAt = expiresAt;
+        this.maxUses = maxUses;
     }
 
-    /** ACTIVE, USED or EXPIRED at {@code now}. */
+    /** REVOKED, USED (every use taken), EXPIRED or ACTIVE at {@code now}, in that precedence. */
     public String status(Instant now) {
-        if (usedAt != null) {
+        if (revokedAt != null) {
+            return "REVOKED";
+        }
+        if (uses >= maxUses) {
             return "USED";
         }
         return now.isBefore(expiresAt) ? "ACTIVE" : "EXPIRED";
     }
 
-    void markUsed(UUID nodeId, Instant now) {
-        this.usedAt = now;
-        this.usedBy = nodeId;
+    void revoke(String actor, Instant now) {
+        this.revokedAt = now;
+        this.revokedBy = actor;
     }
 
     public UUID getId() {
@@ -99,5 +123,21 @@ public class EnrollmentToken {
 
     public UUID getUsedBy() {
         return usedBy;
+    }
+
+    public int getMaxUses() {
+        return maxUses;
+    }
+
+    public int getUses() {
+        return uses;
+    }
+
+    public Instant getRevokedAt() {
+        return revokedAt;
+    }
+
+    public String getRevokedBy() {
+        return revokedBy;
     }
 }

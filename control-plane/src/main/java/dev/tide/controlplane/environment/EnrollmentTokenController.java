@@ -26,49 +26,75 @@ class EnrollmentTokenController {
         this.clock = clock;
     }
 
+    /** {@code usedAt} and {@code usedBy} are the last use: its time and the node it enrolled. */
     record TokenView(
             UUID id,
             String environment,
             String description,
             String status,
+            int maxUses,
+            int uses,
             String createdBy,
             Instant createdAt,
             Instant expiresAt,
             Instant usedAt,
-            UUID usedBy) {}
+            UUID usedBy,
+            Instant revokedAt,
+            String revokedBy) {
+        static TokenView of(EnrollmentToken t, Instant now) {
+            return new TokenView(
+                    t.getId(),
+                    t.getEnvironment(),
+                    t.getDescription(),
+                    t.status(now),
+                    t.getMaxUses(),
+                    t.getUses(),
+                    t.getCreatedBy(),
+                    t.getCreatedAt(),
+                    t.getExpiresAt(),
+                    t.getUsedAt(),
+                    t.getUsedBy(),
+                    t.getRevokedAt(),
+                    t.getRevokedBy());
+        }
+    }
 
     /** The only answer that ever contains the token itself. */
-    record CreatedTokenView(UUID id, String environment, String token, Instant expiresAt) {}
+    record CreatedTokenView(
+            UUID id,
+            String environment,
+            String token,
+            String description,
+            String status,
+            int maxUses,
+            int uses,
+            Instant expiresAt) {}
 
-    record CreateToken(Integer ttlMinutes, String description) {}
+    /** Every field is optional: one hour, one use and no description by default. */
+    record CreateToken(Integer ttlMinutes, Integer maxUses, String description) {}
 
     @GetMapping
     List<TokenView> list(@PathVariable String environment) {
         Instant now = clock.instant();
-        return tokens.list(environment).stream()
-                .map(t -> new TokenView(
-                        t.getId(),
-                        t.getEnvironment(),
-                        t.getDescription(),
-                        t.status(now),
-                        t.getCreatedBy(),
-                        t.getCreatedAt(),
-                        t.getExpiresAt(),
-                        t.getUsedAt(),
-                        t.getUsedBy()))
-                .toList();
+        return tokens.list(environment).stream().map(t -> TokenView.of(t, now)).toList();
     }
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     CreatedTokenView create(@PathVariable String environment, @RequestBody(required = false) CreateToken body) {
-        CreateToken b = body == null ? new CreateToken(null, null) : body;
-        EnrollmentTokenService.Created created = tokens.create(environment, b.ttlMinutes(), b.description());
+        CreateToken b = body == null ? new CreateToken(null, null, null) : body;
+        EnrollmentTokenService.Created created =
+                tokens.create(environment, b.ttlMinutes(), b.maxUses(), b.description());
+        EnrollmentToken t = created.token();
         return new CreatedTokenView(
-                created.token().getId(),
+                t.getId(),
                 environment,
                 created.secret(),
-                created.token().getExpiresAt());
+                t.getDescription(),
+                t.status(clock.instant()),
+                t.getMaxUses(),
+                t.getUses(),
+                t.getExpiresAt());
     }
 
     @DeleteMapping("/{id}")

@@ -3,14 +3,18 @@ package dev.tide.controlplane.environment;
 import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.security.Secrets;
 import dev.tide.controlplane.system.InvalidInputException;
+import dev.tide.controlplane.system.InvalidInputException.FieldError;
 import dev.tide.controlplane.system.NotFoundException;
+import jakarta.persistence.EntityManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
+import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -21,16 +25,26 @@ public class EnrollmentTokenService {
     static final String PREFIX = "tide_enroll_";
     static final int DEFAULT_TTL_MINUTES = 60;
     static final int MAX_TTL_MINUTES = 7 * 24 * 60;
+    /** One token enrolls one node unless asked otherwise, as before multi-use tokens. */
+    public static final int DEFAULT_MAX_USES = 1;
+    /** Ten times the largest fleet we measure; a larger value is more likely a typo than a plan. */
+    public static final int MAX_MAX_USES = 100_000;
 
     private final EnrollmentTokenRepository tokens;
     private final EnvironmentService environments;
+    private final EntityManager entityManager;
     private final AuditService audit;
     private final Clock clock;
 
     EnrollmentTokenService(
-            EnrollmentTokenRepository tokens, EnvironmentService environments, AuditService audit, Clock clock) {
+            EnrollmentTokenRepository tokens,
+            EnvironmentService environments,
+            EntityManager entityManager,
+            AuditService audit,
+            Clock clock) {
         this.tokens = tokens;
         this.environments = environments;
+        this.entityManager = entityManager;
         this.audit = audit;
         this.clock = clock;
     }
@@ -38,16 +52,25 @@ public class EnrollmentTokenService {
     /** A token and its secret, which exists only in this answer. */
     public record Created(EnrollmentToken token, String secret) {}
 
+    /** Null arguments take the defaults: one hour, one use, no description. */
     @Transactional
-    public Created create(String environment, Integer ttlMinutes, String description) {
+    public Created create(String environment, Integer ttlMinutes, Integer maxUses, String description) {
         environments.get(environment);
         int ttl = ttlMinutes == null ? DEFAULT_TTL_MINUTES : ttlMinutes;
-        if (ttl < 1 || ttl > MAX_TTL_MINUTES) {
-            throw InvalidInputException.field("ttlMinutes", "must be between 1 and " + MAX_TTL_MINUTES);
-        }
+        int max = maxUses == null ? DEFAULT_MAX_USES : maxUses;
         String desc = description == null ? "" : description;
+        List<FieldError> errors = new ArrayList<>();
+        if (ttl < 1 || ttl > MAX_TTL_MINUTES) {
+            errors.add(new FieldError("ttlMinutes", "must be between 1 and " + MAX_TTL_MINUTES));
+        }
+        if (max < 1 || max > MAX_MAX_USES) {
+            errors.add(new FieldError("maxUses", "must be between 1 and " + MAX_MAX_USES));
+        }
         if (desc.length() > 200) {
-            throw InvalidInputException.field("description", "must be at most 200 characters");
+            errors.add(new FieldError("description", "must be at most 200 characters"));
+        }
+        if (!errors.isEmpty()) {
+            throw InvalidInputException.fields(errors);
         }
         Instant now = clock.instant();
         String secret = Secrets.generate(PREFIX);
@@ -57,7 +80,8 @@ public class EnrollmentTokenService {
                 desc,
                 AuditService.currentActor(),
                 now,
-                now.plus(Duration.ofMinutes(ttl))));
+                now.plus(Duration.ofMinutes(ttl)),
+                max));
         audit.record(
                 "enrollment-token.create",
                 "environment/" + environment,
@@ -65,7 +89,9 @@ public class EnrollmentTokenService {
                         "tokenId",
                         token.getId().toString(),
                         "expiresAt",
-                        token.getExpiresAt().toString()));
+                        token.getExpiresAt().toString(),
+                        "maxUses",
+                        max));
         return new Created(token, secret);
     }
 
@@ -75,30 +101,89 @@ public class EnrollmentTokenService {
         return tokens.findAllByEnvironmentOrderByCreatedAtDesc(environment);
     }
 
+    /**
+     * Stops the token from enrolling more nodes; the nodes it enrolled stay. The token stays
+     * listed as REVOKED with its uses. Revoking it again changes nothing.
+     */
     @Transactional
     public void revoke(String environment, UUID id) {
-        EnrollmentToken token = tokens.findById(id)
+        EnrollmentToken token = tokens.findByIdForUpdate(id)
                 .filter(t -> t.getEnvironment().equals(environment))
                 .orElseThrow(() -> new NotFoundException("enrollment token", id));
-        tokens.delete(token);
-        audit.record("enrollment-token.revoke", "environment/" + environment, Map.of("tokenId", id.toString()));
+        if (token.getRevokedAt() != null) {
+            return;
+        }
+        token.revoke(AuditService.currentActor(), clock.instant());
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("tokenId", id.toString());
+        details.put("uses", token.getUses());
+        details.put("maxUses", token.getMaxUses());
+        audit.record("enrollment-token.revoke", "environment/" + environment, details);
     }
 
     /**
-     * Redeems a token inside the caller's transaction: returns the active token (now marked
-     * used by {@code nodeId}), or empty when it is unknown, used or expired.
+     * The token {@code secret} names, if it can enroll a node now. A plain read: the caller
+     * prepares the node, then {@link #claimUse} decides.
+     *
+     * @throws AccessDeniedException saying why the token cannot be used
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    public Optional<EnrollmentToken> redeem(String secret, UUID nodeId) {
-        if (secret == null || !secret.startsWith(PREFIX)) {
-            return Optional.empty();
+    public EnrollmentToken usable(String secret) {
+        EnrollmentToken token = secret == null || !secret.startsWith(PREFIX)
+                ? null
+                : tokens.findByTokenHash(Secrets.hash(secret)).orElse(null);
+        if (token == null) {
+            throw new AccessDeniedException("the enrollment token is unknown");
         }
+        String refusal = refusal(token, clock.instant());
+        if (refusal != null) {
+            throw new AccessDeniedException(refusal);
+        }
+        return token;
+    }
+
+    /**
+     * Takes one use of {@code token} for {@code nodeId} in the caller's transaction and answers
+     * its number (1 for the first). The use is audited as done by {@code actor} under the token's
+     * own subject, so {@code GET /api/v1/audit?subject=environment/ENV/enrollment-tokens/ID}
+     * lists every node the token enrolled. From here until the transaction ends, other
+     * enrollments with this token wait for its row lock: call this last, just before commit. If
+     * the transaction rolls back, so does the use.
+     *
+     * @throws AccessDeniedException when another enrollment took the last use, or the token
+     *     expired or was revoked since {@link #usable}
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public int claimUse(EnrollmentToken token, UUID nodeId, String actor) {
         Instant now = clock.instant();
-        return tokens.findByTokenHashForUpdate(Secrets.hash(secret))
-                .filter(t -> t.status(now).equals("ACTIVE"))
-                .map(t -> {
-                    t.markUsed(nodeId, now);
-                    return t;
-                });
+        Integer number = tokens.claimUse(token.getId(), nodeId, now).orElse(null);
+        if (number == null) {
+            entityManager.refresh(token);
+            String refusal = refusal(token, now);
+            throw new AccessDeniedException(refusal != null ? refusal : "the enrollment token can no longer be used");
+        }
+        audit.recordAs(
+                actor,
+                "enrollment-token.use",
+                "environment/" + token.getEnvironment() + "/enrollment-tokens/" + token.getId(),
+                Map.of(
+                        "tokenId", token.getId().toString(),
+                        "nodeId", nodeId.toString(),
+                        "use", number,
+                        "maxUses", token.getMaxUses()));
+        return number;
+    }
+
+    /** Why the token cannot enroll a node at {@code now}, addressed to the agent's operator; null if it can. */
+    private static String refusal(EnrollmentToken token, Instant now) {
+        return switch (token.status(now)) {
+            case "REVOKED" -> "the enrollment token was revoked";
+            case "USED" ->
+                token.getMaxUses() == 1
+                        ? "the enrollment token was already used"
+                        : "the enrollment token is used up: all " + token.getMaxUses() + " of its uses are taken";
+            case "EXPIRED" -> "the enrollment token expired at " + token.getExpiresAt();
+            default -> null;
+        };
     }
 }

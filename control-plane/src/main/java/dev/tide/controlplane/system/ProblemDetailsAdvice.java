@@ -23,7 +23,8 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
-import tools.jackson.databind.DatabindException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
@@ -137,9 +138,13 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         String field = "body";
         String message = "is not valid JSON for this request";
         for (Throwable t = ex; t != null; t = t.getCause()) {
-            if (t instanceof DatabindException de && !de.getPath().isEmpty()) {
+            // Not only DatabindException: a number too large for its field is a parser-level
+            // InputCoercionException, which also carries the path of the field.
+            if (t instanceof JacksonException de && !de.getPath().isEmpty()) {
                 field = jsonPath(de.getPath());
-                message = "has a value of the wrong type or shape";
+                message = de instanceof InputCoercionException
+                        ? "is a number out of range"
+                        : "has a value of the wrong type or shape";
                 if (de instanceof MismatchedInputException mie
                         && mie.getTargetType() != null
                         && mie.getTargetType().isEnum()) {
@@ -162,9 +167,9 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 "An unexpected error occurred; the control plane log has the details.");
     }
 
-    private static String jsonPath(List<DatabindException.Reference> path) {
+    private static String jsonPath(List<JacksonException.Reference> path) {
         StringBuilder sb = new StringBuilder();
-        for (DatabindException.Reference ref : path) {
+        for (JacksonException.Reference ref : path) {
             if (ref.getPropertyName() != null) {
                 if (!sb.isEmpty()) {
                     sb.append('.');

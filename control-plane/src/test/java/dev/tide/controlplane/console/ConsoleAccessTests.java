@@ -266,16 +266,83 @@ class ConsoleAccessTests extends IntegrationTest {
     }
 
     @Test
+    void aRejectedEnrollmentTokenValueIsShownAtItsFieldAndNothingIsCreated() throws Exception {
+        Map<String, String> badMaxUses = Map.of(
+                "0", "must be between 1 and 100000",
+                "-3", "must be between 1 and 100000",
+                "100001", "must be between 1 and 100000",
+                "lots", "must be a whole number",
+                "2.5", "must be a whole number");
+        for (Map.Entry<String, String> bad : badMaxUses.entrySet()) {
+            String html = mvc.perform(post("/environments/" + env + "/enrollment-tokens")
+                            .param("ttlMinutes", "30")
+                            .param("maxUses", bad.getKey())
+                            .param("description", "kept")
+                            .with(signedIn(admin()))
+                            .with(csrf()))
+                    .andExpect(status().isOk())
+                    .andReturn()
+                    .getResponse()
+                    .getContentAsString();
+            assertThat(html)
+                    .as("maxUses=%s", bad.getKey())
+                    .contains("id=\"maxUses-error\">" + bad.getValue() + "<")
+                    .contains("aria-describedby=\"maxUses-error\"")
+                    .containsPattern("id=\"tokenDescription\" [^>]*value=\"kept\"")
+                    .doesNotContain("ttlMinutes-error");
+        }
+        String ttl = mvc.perform(post("/environments/" + env + "/enrollment-tokens")
+                        .param("ttlMinutes", "0")
+                        .param("maxUses", "5")
+                        .with(signedIn(admin()))
+                        .with(csrf()))
+                .andExpect(status().isOk())
+                .andReturn()
+                .getResponse()
+                .getContentAsString();
+        assertThat(ttl)
+                .contains("id=\"ttlMinutes-error\">must be between 1 and 10080<")
+                .doesNotContain("maxUses-error");
+
+        assertThat(count("select count(*) from enrollment_token where environment = ?", env))
+                .isZero();
+    }
+
+    @Test
     void enrollmentAndApiTokensAreShownOnceAfterCreation() throws Exception {
+        String before = page(admin(), "/environments/" + env);
+        assertThat(before)
+                .containsPattern("<input type=\"number\" min=\"1\"[^>]*id=\"maxUses\" name=\"maxUses\" value=\"1\"");
+
         var created = mvc.perform(post("/environments/" + env + "/enrollment-tokens")
                         .param("ttlMinutes", "30")
+                        .param("maxUses", "25")
+                        .param("description", "asg web")
                         .with(signedIn(admin()))
                         .with(csrf()))
                 .andExpect(status().isFound())
+                .andExpect(redirectedUrl("/environments/" + env + "#tokens"))
                 .andReturn();
         Object secret = created.getFlashMap().get("createdToken");
         assertThat(secret).asString().startsWith("tide_enroll_");
-        assertThat(page(admin(), "/environments/" + env)).doesNotContain(secret.toString());
+        assertThat(created.getFlashMap().get("createdTokenMaxUses")).isEqualTo(25);
+        assertThat(jdbc.queryForObject(
+                        "select max_uses from enrollment_token where environment = ? and description = 'asg web'",
+                        Integer.class,
+                        env))
+                .isEqualTo(25);
+        String after = page(admin(), "/environments/" + env);
+        assertThat(after).doesNotContain(secret.toString()).contains("data-uses=\"0/25\"", ">0 / 25<");
+        assertThat(page(viewer(), "/environments/" + env)).contains(">0 / 25<").doesNotContain("id=\"maxUses\"");
+        String tokenId = jdbc.queryForObject(
+                "select id::text from enrollment_token where environment = ? and description = 'asg web'",
+                String.class,
+                env);
+        mvc.perform(post("/environments/" + env + "/enrollment-tokens/" + tokenId + "/revoke")
+                        .with(signedIn(admin()))
+                        .with(csrf()))
+                .andExpect(status().isFound());
+        assertThat(page(admin(), "/environments/" + env)).contains(">REVOKED<", ">0 / 25<");
 
         var token = mvc.perform(post("/tokens")
                         .param("name", "ci")

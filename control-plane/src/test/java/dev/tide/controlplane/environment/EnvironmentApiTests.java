@@ -188,6 +188,23 @@ class EnvironmentApiTests extends IntegrationTest {
     }
 
     @Test
+    void aFractionOrAnOversizedNumberForAnIntegerIsRefusedNamingTheField() {
+        String name = unique("env");
+
+        ApiResponse fraction = as(admin())
+                .post("/api/v1/environments", Map.of("name", name, "pullIntervalSeconds", 2.5))
+                .expectProblem(400, "pullIntervalSeconds");
+        ApiResponse oversized = as(admin())
+                .post("/api/v1/environments", "{\"name\": \"" + name + "\", \"pushMaxParallel\": 99999999999999999999}")
+                .expectProblem(400, "pushMaxParallel");
+
+        assertThat(fraction.text("/errors/0/message")).isEqualTo("has a value of the wrong type or shape");
+        assertThat(oversized.text("/errors/0/message")).isEqualTo("is a number out of range");
+        assertThat(count("select count(*) from environment where name = ?", name))
+                .isZero();
+    }
+
+    @Test
     void bodyThatIsNotJsonIs415() {
         as(admin())
                 .send(post("/api/v1/environments").contentType("text/plain").content("name=prod"))

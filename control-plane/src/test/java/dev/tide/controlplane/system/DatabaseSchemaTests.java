@@ -42,6 +42,22 @@ class DatabaseSchemaTests extends IntegrationTest {
     }
 
     @Test
+    void anEnrollmentTokenNeverCountsMoreUsesThanItAllows() {
+        String env = createEnvironment("PULL");
+        String id = as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of("maxUses", 2), env)
+                .expect(201)
+                .text("/id");
+
+        jdbc.update("update enrollment_token set uses = 2 where id = ?::uuid", id);
+        assertThatThrownBy(() -> jdbc.update("update enrollment_token set uses = 3 where id = ?::uuid", id))
+                .isInstanceOf(DataIntegrityViolationException.class)
+                .hasMessageContaining("enrollment_token_uses_check");
+        assertThatThrownBy(() -> jdbc.update("update enrollment_token set max_uses = 0 where id = ?::uuid", id))
+                .isInstanceOf(DataIntegrityViolationException.class);
+    }
+
+    @Test
     void nodeGenerationSequenceIsStrictlyIncreasing() {
         List<Long> values = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
