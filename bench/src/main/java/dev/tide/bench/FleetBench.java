@@ -293,7 +293,7 @@ final class FleetBench {
                             a.getOrDefault("sizes", "10,100,1000,10000").split(","))
                     .map(String::trim)
                     .map(s -> {
-                        int n = Integer.parseInt(s.replace("_", ""));
+                        int n = number("sizes", s.replace("_", ""));
                         if (n < 1 || n > 20000) {
                             throw new IllegalArgumentException("--sizes: " + n + " is not between 1 and 20,000");
                         }
@@ -309,8 +309,13 @@ final class FleetBench {
                             "--modes: unknown mode '" + mode + "' (push, watch, interval<seconds>)");
                 }
             }
-            int perWorker = Integer.parseInt(a.getOrDefault("per-worker", "2500"));
-            int listenBase = Integer.parseInt(a.getOrDefault("listen-base", "20000"));
+            int perWorker = number("per-worker", a.getOrDefault("per-worker", "2500"));
+            if (perWorker < 1 || perWorker > 5000) {
+                throw new IllegalArgumentException(
+                        "--per-worker: " + perWorker + " is not between 1 and 5,000 (each agent costs up to 3 files"
+                                + " in its worker; the limit here is 20,000 per process)");
+            }
+            int listenBase = number("listen-base", a.getOrDefault("listen-base", "20000"));
             int largest = sizes.get(sizes.size() - 1);
             if (listenBase + largest > 32767) {
                 throw new IllegalArgumentException("--listen-base: " + listenBase + " + " + largest
@@ -325,16 +330,40 @@ final class FleetBench {
                     a.getOrDefault("worker-heap", "1g"),
                     a.getOrDefault("control-plane-heap", "2g"),
                     listenBase,
-                    Integer.parseInt(a.getOrDefault("worker-pool", "128")),
+                    number("worker-pool", a.getOrDefault("worker-pool", "128")),
                     new SimulatedWorkloads.Behaviour(
-                            Duration.ofMillis(Long.parseLong(a.getOrDefault("start-ms", "10"))),
-                            Duration.ofMillis(Long.parseLong(a.getOrDefault("health-ms", "50"))),
-                            Double.parseDouble(a.getOrDefault("failure-rate", "0"))),
-                    Duration.ofSeconds(Long.parseLong(a.getOrDefault("idle-seconds", "40"))),
+                            Duration.ofMillis(number("start-ms", a.getOrDefault("start-ms", "10"))),
+                            Duration.ofMillis(number("health-ms", a.getOrDefault("health-ms", "50"))),
+                            fraction("failure-rate", a.getOrDefault("failure-rate", "0"))),
+                    Duration.ofSeconds(number("idle-seconds", a.getOrDefault("idle-seconds", "40"))),
                     a.containsKey("resume"),
                     a.containsKey("render-only"),
                     !a.containsKey("no-floor"),
                     "./tide bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        }
+
+        private static int number(String flag, String text) {
+            try {
+                int value = Integer.parseInt(text.trim());
+                if (value < 0) {
+                    throw new IllegalArgumentException("--" + flag + ": must not be negative, got " + value);
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + flag + ": '" + text + "' is not a whole number");
+            }
+        }
+
+        private static double fraction(String flag, String text) {
+            try {
+                double value = Double.parseDouble(text.trim());
+                if (!(value >= 0 && value <= 1)) {
+                    throw new IllegalArgumentException("--" + flag + ": must be between 0 and 1, got " + text);
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + flag + ": '" + text + "' is not a number");
+            }
         }
     }
 }

@@ -95,6 +95,11 @@ final class Tide {
 
     /** Deploys the releases to every node in one wave per stage; returns the deployment id. */
     String deploy(String environment, Map<String, String> versions, Duration targetTimeout) {
+        return deploy(environment, versions, targetTimeout, Map.of());
+    }
+
+    /** The same with more strategy settings (waves, canary, pause). */
+    String deploy(String environment, Map<String, String> versions, Duration targetTimeout, Map<String, Object> more) {
         List<Map<String, String>> releases = versions.entrySet().stream()
                 .map(e -> Map.of("application", e.getKey(), "version", e.getValue()))
                 .toList();
