@@ -33,17 +33,31 @@ final class ControlPlaneProbe {
 
     private final Api api;
     private final ProcessHandle jvm;
+    private final Path databaseDir;
 
-    ControlPlaneProbe(Api api, ProcessHandle jvm) {
+    /**
+     * @param databaseDir the embedded PostgreSQL's data directory: its server runs detached from
+     *     the JVM, so it is found by the {@code -D} on its command line
+     */
+    ControlPlaneProbe(Api api, ProcessHandle jvm, Path databaseDir) {
         this.api = api;
         this.jvm = jvm;
+        this.databaseDir = databaseDir;
+    }
+
+    /** The embedded PostgreSQL server and its backends (none for an external database). */
+    private Stream<ProcessHandle> database() {
+        String marker = databaseDir.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+                .flatMap(server -> Stream.concat(Stream.of(server), server.descendants()));
     }
 
     Counters counters() {
         Map<String, Double> metrics = scrape();
         return new Counters(
                 cpuSeconds(jvm),
-                jvm.descendants().mapToDouble(ControlPlaneProbe::cpuSeconds).sum(),
+                database().mapToDouble(ControlPlaneProbe::cpuSeconds).sum(),
                 metrics.getOrDefault("tide_agent_requests_total", 0.0),
                 metrics.getOrDefault("tide_push_applies_total", 0.0),
                 metrics.getOrDefault("tide_db_statements_total", Double.NaN));

@@ -24,6 +24,8 @@ import tools.jackson.databind.JsonNode;
  */
 final class ModeRun {
     static final String ENV = "bench";
+    /** Random bytes in every release's artifact: a small service's worth of software to move. */
+    static final int ARTIFACT_BYTES = 16 * 1024;
 
     /** How runs are set up. */
     record Settings(
@@ -62,9 +64,9 @@ final class ModeRun {
             cp.start(Duration.ofMinutes(3));
             Tide tide = new Tide(cp.admin());
             ControlPlaneProbe probe =
-                    new ControlPlaneProbe(cp.admin(), cp.process().toHandle());
+                    new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
             tide.environment(ENV, mode);
-            tide.applications(3);
+            tide.applications(3, ARTIFACT_BYTES);
             String token = tide.fleetToken(ENV, n);
 
             phase = "enrollment";
@@ -135,7 +137,7 @@ final class ModeRun {
             cp.kill();
             Instant restart = Instant.now();
             cp.start(Duration.ofMinutes(3));
-            probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle());
+            probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
             awaitConnected(tide, probe, restart, scaled(120, 30).plus(intervalAllowance()));
             f.reconnectSeconds = seconds(restart, Instant.now());
             say(String.format("reconnected %.1f s after the restart began", f.reconnectSeconds));

@@ -64,19 +64,29 @@ final class Tide {
                 .asString();
     }
 
-    /** Applications {@code db} and {@code web} (web depends on db) with releases 1.0.0 .. 1.0.{count-1}. */
-    void applications(int versions) {
-        String sha = api.upload(
-                        new TarGz().file("app.txt", "simulated application\n").build())
-                .body()
-                .get("sha256")
-                .asString();
+    /**
+     * Applications {@code db} and {@code web} (web depends on db) with releases 1.0.0 ..
+     * 1.0.{count-1}. Every release has an artifact of its own ({@code artifactBytes} of random,
+     * incompressible content in a .tar.gz), so every deployment moves software, as a real one does.
+     */
+    void applications(int versions, int artifactBytes) {
         api.post("/api/v1/applications", Map.of("name", "db", "dependsOn", List.of()))
                 .expect(201);
         api.post("/api/v1/applications", Map.of("name", "web", "dependsOn", List.of("db")))
                 .expect(201);
+        java.util.Random random = new java.util.Random(42);
         for (int v = 0; v < versions; v++) {
             for (String app : List.of("db", "web")) {
+                byte[] payload = new byte[artifactBytes];
+                random.nextBytes(payload);
+                String sha = api.upload(new TarGz()
+                                .file("bin/" + app, "#!/bin/sh\n# simulated " + app + " 1.0." + v + "\n")
+                                .file("lib/" + app + ".bin", payload)
+                                .build())
+                        .expect(201)
+                        .body()
+                        .get("sha256")
+                        .asString();
                 api.post(
                                 "/api/v1/applications/" + app + "/releases",
                                 Map.of(

@@ -46,9 +46,9 @@ class SwarmFleetTests {
     static void startFleet() throws Exception {
         cp = new ControlPlaneProcess(dir).start();
         tide = new Tide(cp.admin());
-        probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle());
+        probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
         tide.environment(ENV, "watch");
-        tide.applications(3);
+        tide.applications(3, 4096);
         String token = tide.fleetToken(ENV, AGENTS);
         swarm = Swarm.launch(
                 new Swarm.Plan(

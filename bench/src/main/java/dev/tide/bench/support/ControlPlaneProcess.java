@@ -111,6 +111,11 @@ public final class ControlPlaneProcess implements AutoCloseable {
                 "control plane not healthy within " + timeout + ":\n" + Processes.tail(log, 60));
     }
 
+    /** Where the embedded PostgreSQL keeps its data (its server's {@code -D}). */
+    public Path databaseDir() {
+        return dataDir.resolve("cp").resolve("postgres");
+    }
+
     public String base() {
         return "http://127.0.0.1:" + httpPort;
     }
