@@ -44,6 +44,7 @@ public final class BenchMain {
               --start-ms=10 --health-ms=50  simulated start and health-check time (each ±50 %)
               --failure-rate=0              share of simulated health checks that fail
               --idle-seconds=40             window for the idle control-plane cost
+              --rounds=3                    measured upgrades per mode and size; each figure is their median
               --resume                      keep runs already in the CSV and do the rest
               --render-only                 only redraw the report from the CSV
               --no-floor                    skip the bare grpc-java floor

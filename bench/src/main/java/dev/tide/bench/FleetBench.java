@@ -85,7 +85,8 @@ final class FleetBench {
                 options.listenBase(),
                 options.workerPool(),
                 options.behaviour(),
-                options.idleWindow());
+                options.idleWindow(),
+                options.rounds());
         for (int n : options.sizes()) {
             for (String mode : options.modes()) {
                 if (done.stream().anyMatch(r -> r.mode().equals(mode) && r.nodes() == n)) {
@@ -252,6 +253,7 @@ final class FleetBench {
             int workerPool,
             SimulatedWorkloads.Behaviour behaviour,
             Duration idleWindow,
+            int rounds,
             boolean resume,
             boolean renderOnly,
             boolean floor,
@@ -336,10 +338,19 @@ final class FleetBench {
                             Duration.ofMillis(number("health-ms", a.getOrDefault("health-ms", "50"))),
                             fraction("failure-rate", a.getOrDefault("failure-rate", "0"))),
                     Duration.ofSeconds(number("idle-seconds", a.getOrDefault("idle-seconds", "40"))),
+                    rounds(a.getOrDefault("rounds", "3")),
                     a.containsKey("resume"),
                     a.containsKey("render-only"),
                     !a.containsKey("no-floor"),
                     "./tide bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        }
+
+        private static int rounds(String text) {
+            int rounds = number("rounds", text);
+            if (rounds < 1 || rounds > 9) {
+                throw new IllegalArgumentException("--rounds: " + rounds + " is not between 1 and 9");
+            }
+            return rounds;
         }
 
         private static int number(String flag, String text) {

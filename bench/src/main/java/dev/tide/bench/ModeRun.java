@@ -36,7 +36,8 @@ final class ModeRun {
             int listenBase,
             int workerPool,
             SimulatedWorkloads.Behaviour behaviour,
-            Duration idleWindow) {}
+            Duration idleWindow,
+            int rounds) {}
 
     private final String mode;
     private final int n;
@@ -66,7 +67,7 @@ final class ModeRun {
             ControlPlaneProbe probe =
                     new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
             tide.environment(ENV, mode);
-            tide.applications(3, ARTIFACT_BYTES);
+            tide.applications(settings.rounds() + 2, ARTIFACT_BYTES);
             String token = tide.fleetToken(ENV, n);
 
             phase = "enrollment";
@@ -94,37 +95,39 @@ final class ModeRun {
             requireSucceeded(install, "install");
             say("installed");
 
-            phase = "upgrade";
-            ControlPlaneProbe.Counters c0 = probe.counters();
-            Swarm.Stats w0 = swarm.stats(Duration.ofSeconds(30));
-            Instant t0 = Instant.now();
-            JsonNode upgrade = tide.awaitFinished(
-                    tide.deploy(ENV, Map.of("db", "1.0.1"), deployTimeout), deployTimeout.plusSeconds(60));
-            Instant t1 = Instant.now();
-            ControlPlaneProbe.Counters spent = probe.counters().minus(c0);
-            Swarm.Stats w1 = swarm.stats(Duration.ofSeconds(30));
-            requireSucceeded(upgrade, "upgrade");
-            measureUpgrade(upgrade);
-            double wall = seconds(t0, t1);
-            f.cpuSeconds = spent.jvmCpuSeconds();
-            f.cpuPercent = spent.jvmCpuSeconds() / wall * 100;
-            f.rpcsPerSecond = (spent.agentRpcs() + spent.pushApplies()) / wall;
-            f.dbStatements = Double.isNaN(spent.dbStatements()) ? -1 : (long) spent.dbStatements();
-            f.wireBytes = (w1.sent() - w0.sent()) + (w1.received() - w0.received());
+            List<Round> rounds = new ArrayList<>();
+            for (int r = 1; r <= settings.rounds(); r++) {
+                phase = "upgrade " + r;
+                ControlPlaneProbe.Counters c0 = probe.counters();
+                Swarm.Stats w0 = swarm.stats(Duration.ofSeconds(30));
+                Instant t0 = Instant.now();
+                JsonNode upgrade = tide.awaitFinished(
+                        tide.deploy(ENV, Map.of("db", "1.0." + r), deployTimeout), deployTimeout.plusSeconds(60));
+                Instant t1 = Instant.now();
+                ControlPlaneProbe.Counters spent = probe.counters().minus(c0);
+                Swarm.Stats w1 = swarm.stats(Duration.ofSeconds(30));
+                requireSucceeded(upgrade, "upgrade " + r);
+                Round round = Round.of(upgrade, spent, seconds(t0, t1), w1.sent() - w0.sent() + w1.received() - w0.received());
+                rounds.add(round);
+                say(String.format(
+                        "upgrade %d: delivered p99 %.0f ms, healthy p99 %.0f ms, %.1f s CPU (+%.1f s PostgreSQL)",
+                        r, round.delivered().p99(), round.healthy().p99(), round.cpuSeconds(), round.dbCpuSeconds()));
+                if (r == settings.rounds()) {
+                    notes.add(String.format(
+                            "%s N=%,d: swarm workers ran %,d threads for %,d agents", mode, n, w1.threads(), w1.started()));
+                }
+            }
+            f.take(rounds);
             f.heapMb = probe.heapAfterGcMb();
             f.threads = probe.liveThreads();
             f.sockets = probe.sockets();
             notes.add(String.format(
-                    "%s N=%,d: the upgrade also cost the embedded PostgreSQL %.1f s of CPU; swarm workers ran %,d threads"
-                            + " for %,d agents",
-                    mode, n, spent.dbCpuSeconds(), w1.threads(), w1.started()));
-            say(String.format(
-                    "upgrade: delivered p99 %.0f ms, healthy p99 %.0f ms, %.1f s CPU",
-                    f.delivered.p99(), f.healthy.p99(), f.cpuSeconds));
+                    "%s N=%,d: an upgrade (median of %d) also cost the embedded PostgreSQL %.1f s of CPU",
+                    mode, n, rounds.size(), median(rounds.stream().map(Round::dbCpuSeconds).toList())));
 
             phase = "dependent deploy";
             JsonNode dependent = tide.awaitFinished(
-                    tide.deploy(ENV, Map.of("db", "1.0.2", "web", "1.0.0"), deployTimeout),
+                    tide.deploy(ENV, Map.of("db", "1.0." + (settings.rounds() + 1), "web", "1.0.0"), deployTimeout),
                     deployTimeout.multipliedBy(2).plusSeconds(60));
             requireSucceeded(dependent, "dependent deploy");
             Instant dbDone = last(dependent, "db", "healthyAt");
@@ -194,33 +197,70 @@ final class ModeRun {
         throw new Tide.PhaseTimeout(String.format("%.0f of %d agents connected after %s", connected, n, timeout));
     }
 
-    private void measureUpgrade(JsonNode d) {
-        List<Double> delivered = new ArrayList<>();
-        List<Double> applied = new ArrayList<>();
-        List<Double> healthy = new ArrayList<>();
-        Instant firstHealthy = null;
-        Instant lastHealthy = null;
-        for (JsonNode t : d.get("targets")) {
-            Instant desired = optional(t, "desiredAt");
-            if (desired == null) {
-                continue;
+    /** What one measured upgrade showed. */
+    record Round(
+            Percentiles delivered,
+            Percentiles applied,
+            Percentiles healthy,
+            double deploySeconds,
+            double exposureSeconds,
+            double cpuSeconds,
+            double cpuPercent,
+            double dbCpuSeconds,
+            double rpcsPerSecond,
+            double dbStatements,
+            double wireBytes) {
+
+        static Round of(JsonNode d, ControlPlaneProbe.Counters spent, double wallSeconds, long wireBytes) {
+            List<Double> delivered = new ArrayList<>();
+            List<Double> applied = new ArrayList<>();
+            List<Double> healthy = new ArrayList<>();
+            Instant firstHealthy = null;
+            Instant lastHealthy = null;
+            for (JsonNode t : d.get("targets")) {
+                Instant desired = optional(t, "desiredAt");
+                if (desired == null) {
+                    continue;
+                }
+                add(delivered, desired, optional(t, "deliveredAt"));
+                add(applied, desired, optional(t, "appliedAt"));
+                Instant h = optional(t, "healthyAt");
+                add(healthy, desired, h);
+                if (h != null) {
+                    firstHealthy = firstHealthy == null || h.isBefore(firstHealthy) ? h : firstHealthy;
+                    lastHealthy = lastHealthy == null || h.isAfter(lastHealthy) ? h : lastHealthy;
+                }
             }
-            add(delivered, desired, optional(t, "deliveredAt"));
-            add(applied, desired, optional(t, "appliedAt"));
-            Instant h = optional(t, "healthyAt");
-            add(healthy, desired, h);
-            if (h != null) {
-                firstHealthy = firstHealthy == null || h.isBefore(firstHealthy) ? h : firstHealthy;
-                lastHealthy = lastHealthy == null || h.isAfter(lastHealthy) ? h : lastHealthy;
-            }
+            return new Round(
+                    Percentiles.of(delivered),
+                    Percentiles.of(applied),
+                    Percentiles.of(healthy),
+                    seconds(instant(d, "createdAt"), instant(d, "finishedAt")),
+                    firstHealthy == null ? Double.NaN : seconds(firstHealthy, lastHealthy),
+                    spent.jvmCpuSeconds(),
+                    spent.jvmCpuSeconds() / wallSeconds * 100,
+                    spent.dbCpuSeconds(),
+                    (spent.agentRpcs() + spent.pushApplies()) / wallSeconds,
+                    spent.dbStatements(),
+                    wireBytes);
         }
-        f.delivered = Percentiles.of(delivered);
-        f.applied = Percentiles.of(applied);
-        f.healthy = Percentiles.of(healthy);
-        f.deploySeconds = seconds(instant(d, "createdAt"), instant(d, "finishedAt"));
-        if (firstHealthy != null) {
-            f.exposureSeconds = seconds(firstHealthy, lastHealthy);
+    }
+
+    /** The median of the values that were measured (NaN when none was). */
+    static double median(List<Double> values) {
+        List<Double> measured = values.stream().filter(v -> !Double.isNaN(v)).sorted().toList();
+        if (measured.isEmpty()) {
+            return Double.NaN;
         }
+        int mid = measured.size() / 2;
+        return measured.size() % 2 == 1 ? measured.get(mid) : (measured.get(mid - 1) + measured.get(mid)) / 2;
+    }
+
+    private static Percentiles median(List<Round> rounds, java.util.function.Function<Round, Percentiles> of) {
+        return new Percentiles(
+                median(rounds.stream().map(r -> of.apply(r).p50()).toList()),
+                median(rounds.stream().map(r -> of.apply(r).p99()).toList()),
+                median(rounds.stream().map(r -> of.apply(r).max()).toList()));
     }
 
     private static void add(List<Double> into, Instant from, Instant to) {
@@ -298,6 +338,21 @@ final class ModeRun {
         long dbStatements = -1;
         long wireBytes = -1;
         double reconnectSeconds = Double.NaN;
+
+        /** Each figure of the upgrades is the median over the rounds (each percentile on its own). */
+        void take(List<Round> rounds) {
+            delivered = median(rounds, Round::delivered);
+            applied = median(rounds, Round::applied);
+            healthy = median(rounds, Round::healthy);
+            deploySeconds = median(rounds.stream().map(Round::deploySeconds).toList());
+            exposureSeconds = median(rounds.stream().map(Round::exposureSeconds).toList());
+            cpuSeconds = median(rounds.stream().map(Round::cpuSeconds).toList());
+            cpuPercent = median(rounds.stream().map(Round::cpuPercent).toList());
+            rpcsPerSecond = median(rounds.stream().map(Round::rpcsPerSecond).toList());
+            double statements = median(rounds.stream().map(Round::dbStatements).toList());
+            dbStatements = Double.isNaN(statements) ? -1 : Math.round(statements);
+            wireBytes = Math.round(median(rounds.stream().map(Round::wireBytes).toList()));
+        }
 
         RunResult result(String mode, int n, boolean completed, String failure) {
             return new RunResult(
