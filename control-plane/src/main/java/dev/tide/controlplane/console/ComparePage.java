@@ -26,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Two environments side by side for their latest deployments: time to healthy per node (sorted,
  * so the curves are the distributions), where that time went (desired → delivered → applied →
  * healthy, medians), and the load each put on the control plane (agent RPCs and push applies
- * counted by the delivery layer since this control plane started).
+ * counted by the delivery layer since this control plane started). Below, the latest fleet-scale report of
+ * {@code ./tide bench} bundled with this build ({@link FleetReport}).
  */
 @Controller
 class ComparePage {
@@ -36,11 +37,17 @@ class ComparePage {
     private final EnvironmentService environments;
     private final DeploymentService deployments;
     private final MeterRegistry meters;
+    private final FleetReport fleetReport;
 
-    ComparePage(EnvironmentService environments, DeploymentService deployments, MeterRegistry meters) {
+    ComparePage(
+            EnvironmentService environments,
+            DeploymentService deployments,
+            MeterRegistry meters,
+            FleetReport fleetReport) {
         this.environments = environments;
         this.deployments = deployments;
         this.meters = meters;
+        this.fleetReport = fleetReport;
     }
 
     /** One side of the comparison. */
@@ -75,6 +82,7 @@ class ComparePage {
             model.addAttribute("phaseChart", json(phaseChart(sides)));
         }
         model.addAttribute("loadChart", json(loadChart(sides)));
+        model.addAttribute("fleet", fleetReport.contents());
         return "console/compare";
     }
 
