@@ -282,6 +282,7 @@ final class FleetBench {
                     "health-ms",
                     "failure-rate",
                     "idle-seconds",
+                    "rounds",
                     "resume",
                     "render-only",
                     "no-floor");

@@ -107,14 +107,16 @@ final class ModeRun {
                 ControlPlaneProbe.Counters spent = probe.counters().minus(c0);
                 Swarm.Stats w1 = swarm.stats(Duration.ofSeconds(30));
                 requireSucceeded(upgrade, "upgrade " + r);
-                Round round = Round.of(upgrade, spent, seconds(t0, t1), w1.sent() - w0.sent() + w1.received() - w0.received());
+                Round round = Round.of(
+                        upgrade, spent, seconds(t0, t1), w1.sent() - w0.sent() + w1.received() - w0.received());
                 rounds.add(round);
                 say(String.format(
                         "upgrade %d: delivered p99 %.0f ms, healthy p99 %.0f ms, %.1f s CPU (+%.1f s PostgreSQL)",
                         r, round.delivered().p99(), round.healthy().p99(), round.cpuSeconds(), round.dbCpuSeconds()));
                 if (r == settings.rounds()) {
                     notes.add(String.format(
-                            "%s N=%,d: swarm workers ran %,d threads for %,d agents", mode, n, w1.threads(), w1.started()));
+                            "%s N=%,d: swarm workers ran %,d threads for %,d agents",
+                            mode, n, w1.threads(), w1.started()));
                 }
             }
             f.take(rounds);
@@ -123,7 +125,10 @@ final class ModeRun {
             f.sockets = probe.sockets();
             notes.add(String.format(
                     "%s N=%,d: an upgrade (median of %d) also cost the embedded PostgreSQL %.1f s of CPU",
-                    mode, n, rounds.size(), median(rounds.stream().map(Round::dbCpuSeconds).toList())));
+                    mode,
+                    n,
+                    rounds.size(),
+                    median(rounds.stream().map(Round::dbCpuSeconds).toList())));
 
             phase = "dependent deploy";
             JsonNode dependent = tide.awaitFinished(
@@ -248,7 +253,8 @@ final class ModeRun {
 
     /** The median of the values that were measured (NaN when none was). */
     static double median(List<Double> values) {
-        List<Double> measured = values.stream().filter(v -> !Double.isNaN(v)).sorted().toList();
+        List<Double> measured =
+                values.stream().filter(v -> !Double.isNaN(v)).sorted().toList();
         if (measured.isEmpty()) {
             return Double.NaN;
         }
