@@ -2,6 +2,7 @@ package dev.tide.bench;
 
 import dev.tide.bench.report.Percentiles;
 import dev.tide.bench.report.RunResult;
+import dev.tide.bench.support.Api;
 import dev.tide.bench.support.ControlPlaneProcess;
 import dev.tide.bench.swarm.SimulatedWorkloads;
 import dev.tide.bench.swarm.Swarm;
@@ -63,9 +64,9 @@ final class ModeRun {
         Swarm swarm = null;
         try {
             cp.start(Duration.ofMinutes(3));
-            Tide tide = new Tide(cp.admin());
-            ControlPlaneProbe probe =
-                    new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
+            Api api = cp.admin().withToken("bench"); // bcrypt per request would load what we measure
+            Tide tide = new Tide(api);
+            ControlPlaneProbe probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
             tide.environment(ENV, mode);
             tide.applications(settings.rounds() + 2, ARTIFACT_BYTES);
             String token = tide.fleetToken(ENV, n);
@@ -87,6 +88,15 @@ final class ModeRun {
             ControlPlaneProbe.Counters idle = probe.counters().minus(idle0);
             f.idleCpuPercent = idle.jvmCpuSeconds() / seconds(idleStart, Instant.now()) * 100;
             say(String.format("idle: %.1f %% of a core", f.idleCpuPercent));
+            ControlPlaneProbe.Counters look0 = probe.counters();
+            for (int i = 0; i < 20; i++) {
+                tide.lookAtDeployments(ENV);
+            }
+            double lookMillis = probe.counters().minus(look0).jvmCpuSeconds() / 20 * 1000;
+            notes.add(String.format(
+                    "%s N=%,d: the bench looks at a running deployment once a second; one look costs the control"
+                            + " plane %.1f ms of CPU (included in the deployment's CPU)",
+                    mode, n, lookMillis));
 
             phase = "install";
             Duration deployTimeout = scaled(120, 30).plus(intervalAllowance());
@@ -145,7 +155,7 @@ final class ModeRun {
             cp.kill();
             Instant restart = Instant.now();
             cp.start(Duration.ofMinutes(3));
-            probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
+            probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
             awaitConnected(tide, probe, restart, scaled(120, 30).plus(intervalAllowance()));
             f.reconnectSeconds = seconds(restart, Instant.now());
             say(String.format("reconnected %.1f s after the restart began", f.reconnectSeconds));

@@ -11,6 +11,12 @@ import tools.jackson.databind.JsonNode;
 /** What the bench asks of the control plane, over its public REST API. */
 final class Tide {
     static final List<String> FINAL_STATES = List.of("SUCCEEDED", "FAILED", "CANCELLED", "ROLLED_BACK");
+    /**
+     * How often a running deployment is looked at. Every figure comes from the control plane's own
+     * timestamps, so this only decides when the bench moves on; its cost is measured (see
+     * {@link #pollCostMillis}).
+     */
+    static final Duration POLL = Duration.ofSeconds(1);
 
     private final Api api;
 
@@ -144,6 +150,11 @@ final class Tide {
             Thread.sleep(250);
         }
         throw new PhaseTimeout("deployment " + id + " still " + state + " after " + timeout);
+    }
+
+    /** One look at the environment's deployments, as {@link #awaitFinished} does each {@link #POLL}. */
+    void lookAtDeployments(String environment) {
+        api.get("/api/v1/deployments?limit=5&environment=" + environment).expect(200);
     }
 
     List<JsonNode> nodes(String environment) {

@@ -3,6 +3,7 @@ package dev.tide.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tide.bench.support.Api;
 import dev.tide.bench.support.ControlPlaneProcess;
 import dev.tide.bench.support.Processes;
 import dev.tide.bench.swarm.Swarm;
@@ -45,8 +46,9 @@ class SwarmFleetTests {
     @BeforeAll
     static void startFleet() throws Exception {
         cp = new ControlPlaneProcess(dir).start();
-        tide = new Tide(cp.admin());
-        probe = new ControlPlaneProbe(cp.admin(), cp.process().toHandle(), cp.databaseDir());
+        Api api = cp.admin().withToken("swarm-test");
+        tide = new Tide(api);
+        probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
         tide.environment(ENV, "watch");
         tide.applications(3, 4096);
         String token = tide.fleetToken(ENV, AGENTS);
