@@ -86,7 +86,9 @@ final class FleetBench {
                 options.workerPool(),
                 options.behaviour(),
                 options.idleWindow(),
-                options.rounds());
+                options.rounds(),
+                options.httpPort(),
+                options.grpcPort());
         for (int n : options.sizes()) {
             for (String mode : options.modes()) {
                 if (done.stream().anyMatch(r -> r.mode().equals(mode) && r.nodes() == n)) {
@@ -254,6 +256,8 @@ final class FleetBench {
             SimulatedWorkloads.Behaviour behaviour,
             Duration idleWindow,
             int rounds,
+            int httpPort,
+            int grpcPort,
             boolean resume,
             boolean renderOnly,
             boolean floor,
@@ -283,6 +287,8 @@ final class FleetBench {
                     "failure-rate",
                     "idle-seconds",
                     "rounds",
+                    "http-port",
+                    "grpc-port",
                     "resume",
                     "render-only",
                     "no-floor");
@@ -340,10 +346,21 @@ final class FleetBench {
                             fraction("failure-rate", a.getOrDefault("failure-rate", "0"))),
                     Duration.ofSeconds(number("idle-seconds", a.getOrDefault("idle-seconds", "40"))),
                     rounds(a.getOrDefault("rounds", "3")),
+                    port("http-port", a.getOrDefault("http-port", "18080")),
+                    port("grpc-port", a.getOrDefault("grpc-port", "19090")),
                     a.containsKey("resume"),
                     a.containsKey("render-only"),
                     !a.containsKey("no-floor"),
                     "./tide bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        }
+
+        private static int port(String flag, String text) {
+            int port = number(flag, text);
+            if (port < 1024 || port > 32767) {
+                throw new IllegalArgumentException(
+                        "--" + flag + ": " + port + " is not between 1024 and 32767 (ports above are ephemeral here)");
+            }
+            return port;
         }
 
         private static int rounds(String text) {

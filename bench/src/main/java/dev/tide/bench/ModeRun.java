@@ -38,7 +38,9 @@ final class ModeRun {
             int workerPool,
             SimulatedWorkloads.Behaviour behaviour,
             Duration idleWindow,
-            int rounds) {}
+            int rounds,
+            int httpPort,
+            int grpcPort) {}
 
     private final String mode;
     private final int n;
@@ -58,7 +60,7 @@ final class ModeRun {
     RunResult run() {
         Path dir = settings.workDir().resolve(mode + "-" + n);
         String phase = "control plane start";
-        ControlPlaneProcess cp = new ControlPlaneProcess(dir)
+        ControlPlaneProcess cp = new ControlPlaneProcess(dir, settings.httpPort(), settings.grpcPort())
                 .withDefaultTimings()
                 .jvmOptions(List.of("-Xmx" + settings.controlPlaneHeap()));
         Swarm swarm = null;

@@ -26,10 +26,20 @@ public final class ControlPlaneProcess implements AutoCloseable {
             "--tide.delivery.report-flush-interval=50ms"));
     private Process process;
 
+    /** On free ports (tests). */
     public ControlPlaneProcess(Path dataDir) {
+        this(dataDir, Processes.freePort(), Processes.freePort());
+    }
+
+    /**
+     * On fixed ports: a benchmark that opens and closes thousands of connections leaves ephemeral
+     * ports in TIME_WAIT, so a "free" port picked from that range may fail to bind a moment later.
+     * Keep fixed ports below 32768.
+     */
+    public ControlPlaneProcess(Path dataDir, int httpPort, int grpcPort) {
         this.dataDir = dataDir;
-        this.httpPort = Processes.freePort();
-        this.grpcPort = Processes.freePort();
+        this.httpPort = httpPort;
+        this.grpcPort = grpcPort;
         this.log = dataDir.resolve("control-plane.log");
     }
 
