@@ -42,16 +42,18 @@ final class FleetBench {
         Files.createDirectories(out);
         Path runsCsv = out.resolve("runs.csv");
         Path floorCsv = out.resolve("floor.csv");
+        Path notesFile = out.resolve("notes.txt");
         if (!options.resume() && !options.renderOnly()) {
             Files.deleteIfExists(runsCsv);
             Files.deleteIfExists(floorCsv);
+            Files.deleteIfExists(notesFile);
         }
         if (!options.renderOnly()) {
-            measure(runsCsv, floorCsv);
+            measure(runsCsv, floorCsv, notesFile);
         }
         List<RunResult> runs =
                 withFloorRatios(read(runsCsv, ResultsCsv::readAll), read(floorCsv, ResultsCsv::readFloors));
-        List<String> allNotes = new ArrayList<>(notes);
+        List<String> allNotes = new ArrayList<>(Files.exists(notesFile) ? Files.readAllLines(notesFile) : List.of());
         allNotes.add(String.format(
                 "Simulated applications take %d ms to start and %d ms to pass their health check (each ±50 %%);"
                         + " everything else the agents do runs for real: enrollment, gRPC calls, verifying and"
@@ -61,22 +63,46 @@ final class FleetBench {
         allNotes.add("Wire bytes are gRPC's wire sizes counted by the agents (messages after framing, without"
                 + " HTTP/2 and TCP headers). Control-plane CPU is its JVM's; the embedded PostgreSQL's CPU is noted"
                 + " per run. RPCs/s counts agent RPCs served plus push applies sent.");
+        Path meta = out.resolve("run.properties");
+        java.util.Properties run = new java.util.Properties();
+        if (options.renderOnly() && Files.exists(meta)) {
+            try (var in = Files.newBufferedReader(meta)) {
+                run.load(in); // describe the measurement, not the redraw
+            }
+        } else {
+            run.setProperty("command", options.commandLine());
+            run.setProperty("started", started.toString());
+            run.setProperty(
+                    "seconds",
+                    Long.toString(Duration.between(started, Instant.now()).toSeconds()));
+            run.setProperty("commit", gitCommit());
+            if (!options.renderOnly()) {
+                try (var w = Files.newBufferedWriter(meta)) {
+                    run.store(w, "how the report was measured (read by --render-only)");
+                }
+            }
+        }
         ReportWriter.write(
                 out,
                 new ReportContext(
-                        options.commandLine(),
+                        run.getProperty("command"),
                         machine(),
-                        gitCommit(),
-                        started,
-                        Duration.between(started, Instant.now()).truncatedTo(ChronoUnit.SECONDS),
+                        run.getProperty("commit"),
+                        Instant.parse(run.getProperty("started")),
+                        Duration.ofSeconds(Long.parseLong(run.getProperty("seconds"))),
                         allNotes),
                 runs,
                 read(floorCsv, ResultsCsv::readFloors));
         say("report written to " + out.resolve("README.md"));
     }
 
-    private void measure(Path runsCsv, Path floorCsv) throws Exception {
-        List<RunResult> done = read(runsCsv, ResultsCsv::readAll);
+    private void measure(Path runsCsv, Path floorCsv, Path notesFile) throws Exception {
+        List<RunResult> done = read(runsCsv, ResultsCsv::readAll).stream()
+                .filter(RunResult::completed)
+                .toList();
+        if (Files.exists(runsCsv)) {
+            ResultsCsv.rewrite(runsCsv, done); // runs that did not complete are tried again
+        }
         ModeRun.Settings settings = new ModeRun.Settings(
                 options.work(),
                 options.perWorker(),
@@ -99,6 +125,7 @@ final class FleetBench {
                 RunResult result = new ModeRun(mode, n, settings, this::say, notes).run();
                 ResultsCsv.append(runsCsv, result);
                 readLogs(options.work().resolve(mode + "-" + n), mode, n);
+                keepNotes(notesFile);
             }
             if (options.floor()
                     && read(floorCsv, ResultsCsv::readFloors).stream().noneMatch(f -> f.nodes() == n)) {
@@ -118,9 +145,17 @@ final class FleetBench {
                 } catch (Exception e) {
                     notes.add("The floor at N=" + n + " could not be measured: " + e.getMessage());
                     say("floor failed: " + e.getMessage());
+                    keepNotes(notesFile);
                 }
             }
         }
+    }
+
+    /** Notes go to a file beside the CSV, so a resumed or re-rendered report keeps them. */
+    private void keepNotes(Path notesFile) throws IOException {
+        List<String> lines = notes.stream().map(n -> n.replace('\n', ' ')).toList();
+        Files.write(notesFile, lines, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        notes.clear();
     }
 
     /** An ERROR in a benchmark's logs is a bug: count them per run and quote the first. */

@@ -59,6 +59,11 @@ final class ModeRun {
 
     RunResult run() {
         Path dir = settings.workDir().resolve(mode + "-" + n);
+        try {
+            deleteTree(dir); // a fresh control plane, database and logs for every run
+        } catch (java.io.IOException e) {
+            return f.result(mode, n, false, "cannot clean " + dir + ": " + e.getMessage());
+        }
         String phase = "control plane start";
         ControlPlaneProcess cp = new ControlPlaneProcess(dir, settings.httpPort(), settings.grpcPort())
                 .withDefaultTimings()
@@ -326,6 +331,17 @@ final class ModeRun {
     private static Instant optional(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? null : Instant.parse(v.asString());
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
     }
 
     private static double seconds(Instant from, Instant to) {

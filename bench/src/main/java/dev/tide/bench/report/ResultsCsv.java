@@ -43,6 +43,11 @@ public final class ResultsCsv {
         return read(csv, FloorResult.class);
     }
 
+    /** Replaces the file's runs with {@code runs} (a resumed bench drops the runs it will retry). */
+    public static void rewrite(Path csv, List<RunResult> runs) throws IOException {
+        writeAll(csv, RunResult.class, runs);
+    }
+
     /** Writes a whole file (header and rows), replacing any previous content. */
     static <R extends Record> void writeAll(Path csv, Class<R> type, List<R> rows) throws IOException {
         StringBuilder text = new StringBuilder(Csv.line(header(type)));
