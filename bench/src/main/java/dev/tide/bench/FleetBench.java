@@ -103,18 +103,6 @@ final class FleetBench {
         if (Files.exists(runsCsv)) {
             ResultsCsv.rewrite(runsCsv, done); // runs that did not complete are tried again
         }
-        ModeRun.Settings settings = new ModeRun.Settings(
-                options.work(),
-                options.perWorker(),
-                options.workerHeap(),
-                options.controlPlaneHeap(),
-                options.listenBase(),
-                options.workerPool(),
-                options.behaviour(),
-                options.idleWindow(),
-                options.rounds(),
-                options.httpPort(),
-                options.grpcPort());
         for (int n : options.sizes()) {
             for (String mode : options.modes()) {
                 if (done.stream().anyMatch(r -> r.mode().equals(mode) && r.nodes() == n)) {
@@ -122,7 +110,7 @@ final class FleetBench {
                     continue;
                 }
                 say("---- " + mode + ", " + n + " agents ----");
-                RunResult result = new ModeRun(mode, n, settings, this::say, notes).run();
+                RunResult result = new ModeRun(mode, n, options, this::say, notes).run();
                 ResultsCsv.append(runsCsv, result);
                 readLogs(options.work().resolve(mode + "-" + n), mode, n);
                 keepNotes(notesFile);

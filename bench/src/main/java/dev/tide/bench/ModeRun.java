@@ -4,7 +4,6 @@ import dev.tide.bench.report.Percentiles;
 import dev.tide.bench.report.RunResult;
 import dev.tide.bench.support.Api;
 import dev.tide.bench.support.ControlPlaneProcess;
-import dev.tide.bench.swarm.SimulatedWorkloads;
 import dev.tide.bench.swarm.Swarm;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,28 +27,14 @@ final class ModeRun {
     /** Random bytes in every release's artifact: a small service's worth of software to move. */
     static final int ARTIFACT_BYTES = 16 * 1024;
 
-    /** How runs are set up. */
-    record Settings(
-            Path workDir,
-            int perWorker,
-            String workerHeap,
-            String controlPlaneHeap,
-            int listenBase,
-            int workerPool,
-            SimulatedWorkloads.Behaviour behaviour,
-            Duration idleWindow,
-            int rounds,
-            int httpPort,
-            int grpcPort) {}
-
     private final String mode;
     private final int n;
-    private final Settings settings;
+    private final FleetBench.BenchOptions settings;
     private final Consumer<String> progress;
     private final List<String> notes;
     private final Figures f = new Figures();
 
-    ModeRun(String mode, int n, Settings settings, Consumer<String> progress, List<String> notes) {
+    ModeRun(String mode, int n, FleetBench.BenchOptions settings, Consumer<String> progress, List<String> notes) {
         this.mode = mode;
         this.n = n;
         this.settings = settings;
@@ -58,7 +43,7 @@ final class ModeRun {
     }
 
     RunResult run() {
-        Path dir = settings.workDir().resolve(mode + "-" + n);
+        Path dir = settings.work().resolve(mode + "-" + n);
         try {
             deleteTree(dir); // a fresh control plane, database and logs for every run
         } catch (java.io.IOException e) {

@@ -95,7 +95,7 @@ public final class PullLoop {
 
     /** Plans the first round at once. */
     public void start() {
-        later(Duration.ZERO, this::round);
+        schedule(Duration.ZERO, this::round);
     }
 
     /** A schedule arrived from elsewhere (a push session's SetMode): re-plan now. */
@@ -112,7 +112,7 @@ public final class PullLoop {
             waiting = null;
             wake = onWake;
         }
-        later(Duration.ZERO, wake);
+        schedule(Duration.ZERO, wake);
     }
 
     /** True while the loop polls (not idle in PUSH mode). */
@@ -161,7 +161,7 @@ public final class PullLoop {
             return;
         }
         if (consumeWake()) {
-            later(Duration.ZERO, this::round);
+            schedule(Duration.ZERO, this::round);
             return;
         }
         poll(plan);
@@ -265,13 +265,13 @@ public final class PullLoop {
         if (plan.waitSeconds() > 0) {
             pollNow = true;
         }
-        later(Duration.ZERO, this::round);
+        schedule(Duration.ZERO, this::round);
     }
 
     /** Waits {@code delay}, then runs {@code then}; a schedule change cuts the wait short and runs {@code woken}. */
     private void wait(Duration delay, Runnable then, Runnable woken) {
         if (consumeWake()) {
-            later(Duration.ZERO, woken);
+            schedule(Duration.ZERO, woken);
             return;
         }
         synchronized (this) {
@@ -292,10 +292,6 @@ public final class PullLoop {
         boolean woken = wakeRequested;
         wakeRequested = false;
         return woken;
-    }
-
-    private void later(Duration delay, Runnable task) {
-        schedule(delay, task);
     }
 
     private ScheduledFuture<?> schedule(Duration delay, Runnable task) {
