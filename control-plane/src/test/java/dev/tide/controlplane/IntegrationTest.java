@@ -6,7 +6,6 @@ import dev.tide.controlplane.node.Node;
 import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.controlplane.security.ApiTokenService;
 import dev.tide.controlplane.security.Role;
-import dev.tide.controlplane.security.Secrets;
 import dev.tide.controlplane.security.UserService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -179,15 +178,8 @@ public abstract class IntegrationTest {
 
     /** Nodes are created by agent enrollment; tests insert them directly. */
     protected Node insertNode(String environment, String name, Map<String, String> labels) {
-        return nodeRepository.save(new Node(
-                UUID.randomUUID(),
-                name,
-                environment,
-                labels,
-                null,
-                Secrets.hash(UUID.randomUUID().toString()),
-                "it-agent",
-                Instant.now()));
+        return nodeRepository.save(
+                new Node(UUID.randomUUID(), name, environment, labels, null, null, "it-agent", Instant.now()));
     }
 
     /** Audit events whose subject starts with {@code subject}, newest first. */

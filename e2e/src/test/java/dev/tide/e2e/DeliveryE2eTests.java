@@ -3,17 +3,15 @@ package dev.tide.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tide.bench.support.Api;
+import dev.tide.bench.support.NodeClients;
 import dev.tide.bench.support.TarGz;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,40 +183,40 @@ class DeliveryE2eTests {
     }
 
     @Test
-    void aNodeCredentialReadsOnlyItsOwnNode() throws Exception {
+    void aNodeCertificateReadsOnlyItsOwnNode() throws Exception {
         fleet.environment("scoped", "PULL", false, 30);
         List<AgentProcess> agents = fleet.agents("scoped", "sc", 2);
-        Path identityFile = agents.get(0).dataDir.resolve("identity.json");
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(identityFile));
-        JsonNode identityA = Api.JSON.readTree(Files.readString(identityFile));
-        String credentialA = textField(identityA, "credential");
-        String nodeA = textField(identityA, "nodeId");
-        String nodeB = fleet.nodes("scoped").stream()
-                .map(n -> n.get("id").asString())
-                .filter(id -> !id.equals(nodeA))
-                .findFirst()
-                .orElseThrow();
-
-        ManagedChannel channel = Grpc.newChannelBuilder(
-                        fleet.controlPlane.grpcTarget(), InsecureChannelCredentials.create())
-                .build();
-        try {
-            var asA = stub(channel, credentialA);
-            assertThat(asA.getDesiredState(GetDesiredStateRequest.newBuilder()
-                                    .setNodeId(nodeA)
+        Path certificate = agents.get(0).dataDir.resolve("tls/node.crt");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(certificate));
+        // The agent's own key and certificate, taken from its data dir: what an attacker on node A holds.
+        try (NodeClients.NodeClient asA = NodeClients.of(fleet.controlPlane.grpcTarget(), agents.get(0).dataDir)) {
+            String nodeB = fleet.nodes("scoped").stream()
+                    .map(n -> n.get("id").asString())
+                    .filter(id -> !id.equals(asA.nodeId()))
+                    .findFirst()
+                    .orElseThrow();
+            var stub = AgentGatewayGrpc.newBlockingStub(asA.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+            assertThat(stub.getDesiredState(GetDesiredStateRequest.newBuilder()
+                                    .setNodeId(asA.nodeId())
                                     .build())
                             .hasSchedule())
                     .isTrue();
             assertStatus(
-                    () -> asA.getDesiredState(
+                    () -> stub.getDesiredState(
                             GetDesiredStateRequest.newBuilder().setNodeId(nodeB).build()),
                     Status.Code.PERMISSION_DENIED);
+        }
+        ManagedChannel plain = Grpc.newChannelBuilder(
+                        fleet.controlPlane.grpcTarget(), InsecureChannelCredentials.create())
+                .build();
+        try {
             assertStatus(
-                    () -> stub(channel, "tide_node_forged")
+                    () -> AgentGatewayGrpc.newBlockingStub(plain)
+                            .withDeadlineAfter(10, TimeUnit.SECONDS)
                             .getDesiredState(GetDesiredStateRequest.getDefaultInstance()),
-                    Status.Code.UNAUTHENTICATED);
+                    Status.Code.UNAVAILABLE);
         } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -273,25 +271,6 @@ class DeliveryE2eTests {
             assertThat(applied).isAfterOrEqualTo(delivered);
             assertThat(healthy).isAfterOrEqualTo(applied);
         }
-    }
-
-    private static String textField(JsonNode node, String containing) {
-        var names = node.propertyNames();
-        for (String name : names) {
-            if (name.toLowerCase().contains(containing.toLowerCase())
-                    && node.get(name).isString()) {
-                return node.get(name).asString();
-            }
-        }
-        throw new AssertionError("no field like '" + containing + "' in " + node);
-    }
-
-    private static AgentGatewayGrpc.AgentGatewayBlockingStub stub(ManagedChannel channel, String credential) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
-        return AgentGatewayGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     private static void assertStatus(Runnable call, Status.Code code) {

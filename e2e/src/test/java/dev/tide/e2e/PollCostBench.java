@@ -2,15 +2,9 @@ package dev.tide.e2e;
 
 import dev.tide.bench.support.Api;
 import dev.tide.bench.support.ControlPlaneProcess;
+import dev.tide.bench.support.NodeClients;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
-import dev.tide.proto.agent.v1.EnrollRequest;
-import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,29 +45,19 @@ public final class PollCostBench {
             Api api = cp.admin();
             api.post("/api/v1/environments", Map.of("name", "bench", "mode", "PULL"))
                     .expect(201);
-            ManagedChannel channel = Grpc.newChannelBuilder(cp.grpcTarget(), InsecureChannelCredentials.create())
-                    .build();
             List<AgentGatewayGrpc.AgentGatewayBlockingStub> stubs = new ArrayList<>();
             List<String> ids = new ArrayList<>();
+            List<NodeClients.NodeClient> clients = new ArrayList<>();
             for (int i = 0; i < nodes; i++) {
                 String token = api.post("/api/v1/environments/bench/enrollment-tokens", Map.of())
                         .expect(201)
                         .body()
                         .get("token")
                         .asString();
-                EnrollResponse enrolled = AgentGatewayGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .enroll(EnrollRequest.newBuilder()
-                                .setToken(token)
-                                .setName("n" + i)
-                                .build());
-                Metadata h = new Metadata();
-                h.put(
-                        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                        "Bearer " + enrolled.getNodeCredential());
-                stubs.add(AgentGatewayGrpc.newBlockingStub(channel)
-                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h)));
-                ids.add(enrolled.getNodeId());
+                NodeClients.NodeClient client = NodeClients.enroll(cp.grpcTarget(), token, "n" + i);
+                clients.add(client);
+                stubs.add(AgentGatewayGrpc.newBlockingStub(client.channel()));
+                ids.add(client.nodeId());
             }
             long[] known = new long[nodes];
             for (int i = 0; i < nodes; i++) { // first poll loads the cache and learns the generation
@@ -106,7 +90,7 @@ public final class PollCostBench {
                     "median over %d rounds (%d nodes, %d polls each): %.1f us CPU per poll, %.0f bytes allocated per poll, %.0f polls/s%n",
                     rounds, nodes, polls, median(cpuMicros), median(allocBytes), median(throughput));
             pool.shutdownNow();
-            channel.shutdownNow();
+            clients.forEach(NodeClients.NodeClient::close);
         }
     }
 

@@ -19,7 +19,9 @@ import dev.tide.agent.state.LocalState;
 import dev.tide.agent.state.NodeContext;
 import dev.tide.agent.supervise.LogRotator;
 import dev.tide.agent.supervise.Supervisor;
+import dev.tide.agent.tls.NodeTls;
 import dev.tide.agent.transport.Backoff;
+import dev.tide.agent.transport.CertificateRenewer;
 import dev.tide.agent.transport.Enroller;
 import dev.tide.agent.transport.GatewayClient;
 import dev.tide.agent.transport.PullArtifactSource;
@@ -28,7 +30,9 @@ import dev.tide.agent.transport.PushServer;
 import dev.tide.agent.transport.ScheduleState;
 import dev.tide.agent.transport.StatusReporter;
 import dev.tide.proto.agent.v1.DesiredState;
+import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.Schedule;
+import dev.tide.security.EnrollmentToken;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.Optional;
@@ -62,7 +66,10 @@ public final class Agent implements AutoCloseable {
     private volatile boolean stopping;
     private volatile Identity identity;
     /** Set once the agent is fully wired: push sessions are refused until then. */
-    private volatile String acceptedSessionHash;
+    private volatile boolean ready;
+
+    private volatile CertificateRenewer renewer;
+    private NodeTls tls;
 
     private LocalState state;
     private ScheduleState schedules;
@@ -118,6 +125,13 @@ public final class Agent implements AutoCloseable {
                 throw new AgentException("--name: required to enroll", 2);
             }
             AtomicFiles.createPrivateDirectory(config.dataDir());
+            tls = NodeTls.load(config.dataDir(), deps.clock());
+            if (saved.isPresent() && !tls.enrolled()) {
+                throw new AgentException(
+                        identities.file() + " was enrolled without a certificate (before mutual TLS,"
+                                + " or tls/ was removed): remove identity.json and enroll again with a new token",
+                        2);
+            }
             state = LocalState.load(deps.stateStores().apply(config.dataDir()));
         } catch (IOException e) {
             throw new AgentException("cannot use data dir " + config.dataDir() + ": " + e.getMessage(), 1, e);
@@ -132,7 +146,7 @@ public final class Agent implements AutoCloseable {
                 : new ScopedScheduler(executors.timer());
         supervisor = new Supervisor(deps.workloads(), serial, timer, deps.clock());
         gateway = new GatewayClient(
-                deps.channels().open(config.controlPlane(), config.keepAlive()),
+                () -> deps.channels().open(config.controlPlane(), config.keepAlive(), tls.clientContext()),
                 config.rpcTimeout(),
                 config.fetchTimeout());
         EventLog events = new EventLog(deps.clock());
@@ -156,15 +170,22 @@ public final class Agent implements AutoCloseable {
             if (config.listen() != null) {
                 pushServer = new PushServer(
                                 config.listen(),
+                                tls.serverContext(),
                                 () -> identity.nodeId(),
-                                () -> acceptedSessionHash,
+                                () -> ready,
                                 state,
                                 schedules,
                                 reporter,
                                 cache,
                                 deps.pushTracer(),
                                 (desired, artifacts) ->
-                                        serial.execute(() -> applyQuietly(converger, desired, artifacts)))
+                                        serial.execute(() -> applyQuietly(converger, desired, artifacts)),
+                                issued -> {
+                                    CertificateRenewer r = renewer;
+                                    if (r != null) {
+                                        r.onIssued(issued);
+                                    }
+                                })
                         .start();
             }
         } catch (IOException e) {
@@ -177,7 +198,6 @@ public final class Agent implements AutoCloseable {
         if (stopping) {
             throw new InterruptedException("agent closed while starting");
         }
-        gateway.useCredential(identity.nodeCredential());
         if (initial.schedule() == null) {
             schedules.update(identity.schedule());
         }
@@ -213,7 +233,9 @@ public final class Agent implements AutoCloseable {
         pullLoop.start();
         LogRotator rotator = new LogRotator(paths.apps(), config.logMaxBytes(), config.logKeep());
         timer.scheduleWithFixedDelay(rotator, 30, 30, TimeUnit.SECONDS);
-        acceptedSessionHash = identity.sessionTokenSha256();
+        renewer = new CertificateRenewer(tls, gateway, pushServer, schedules, timer, identity.nodeName(), deps.clock());
+        renewer.start();
+        ready = true;
         log.info(
                 "agent {} started (node {}, environment {}, mode {}, version {})",
                 identity.nodeName(),
@@ -223,17 +245,46 @@ public final class Agent implements AutoCloseable {
                 AgentVersion.get());
     }
 
+    /**
+     * Enrolls over a connection of its own that trusts only the CA the token pins and presents no
+     * certificate; later calls use new connections that present the issued one.
+     */
     private Identity enroll(IdentityStore identities) throws AgentException, InterruptedException {
         String endpoint = advertisedEndpoint().map(HostPort::toString).orElse("");
-        Enroller enroller = new Enroller(gateway, deps.sleepers().get(), Backoff.standard(deps.random()), deps.clock());
-        Identity enrolled =
-                enroller.enroll(config.enrollToken(), config.name(), config.labels(), endpoint, AgentVersion.get());
+        EnrollmentToken token = EnrollmentToken.parse(config.enrollToken());
+        String pin = token.caFingerprint()
+                .orElseThrow(() -> new AgentException(
+                        "--enroll-token: carries no CA fingerprint (expected <secret>.<fingerprint>, as the control"
+                                + " plane shows it)",
+                        2));
+        GatewayClient enrolling = new GatewayClient(
+                () -> deps.channels().open(config.controlPlane(), config.keepAlive(), tls.enrollmentContext(pin)),
+                config.rpcTimeout(),
+                config.fetchTimeout());
         try {
+            Enroller enroller = new Enroller(enrolling, deps.sleepers().get(), Backoff.standard(deps.random()));
+            EnrollResponse response = enroller.enroll(
+                    token.secret(),
+                    config.name(),
+                    config.labels(),
+                    endpoint,
+                    AgentVersion.get(),
+                    tls.certificateRequest(config.name()));
+            NodeTls.checkPinned(response.getCaCertificatePem(), pin);
+            tls.install(response.getCertificateChainPem(), response.getCaCertificatePem());
+            Identity enrolled = new Identity(
+                    response.getNodeId(),
+                    config.name(),
+                    response.getEnvironment(),
+                    response.getSchedule(),
+                    deps.clock().instant());
             identities.save(enrolled);
+            return enrolled;
         } catch (IOException e) {
-            throw new AgentException("cannot save " + identities.file() + ": " + e.getMessage(), 1, e);
+            throw new AgentException("cannot enroll: " + e.getMessage(), 1, e);
+        } finally {
+            enrolling.close();
         }
-        return enrolled;
     }
 
     /** --advertise, else the listen address (with the real port, and this host's name for 0.0.0.0). */
@@ -317,6 +368,9 @@ public final class Agent implements AutoCloseable {
         if (pullLoop != null) {
             pullLoop.stop();
         }
+        if (renewer != null) {
+            renewer.stop();
+        }
         if (pushServer != null) {
             pushServer.close();
         }
@@ -359,6 +413,11 @@ public final class Agent implements AutoCloseable {
     /** The enrolled identity (null before {@link #start()}). */
     public Identity identity() {
         return identity;
+    }
+
+    /** The certificate the agent presents now (null before it enrolled). */
+    public java.security.cert.X509Certificate identityCertificate() {
+        return tls == null ? null : tls.current().map(m -> m.leaf()).orElse(null);
     }
 
     /** The applied state as recorded. */

@@ -58,6 +58,10 @@ public record AgentConfig(
                 "--name",
                 "must match " + NAME.pattern() + ", got '" + name + "'");
         require(enrollToken == null || !enrollToken.isBlank(), "--enroll-token", "is empty");
+        require(
+                enrollToken == null || pinned(enrollToken),
+                "--enroll-token",
+                "must end with '.' and the control plane's CA fingerprint, as the control plane shows the token");
         labels = Collections.unmodifiableMap(new TreeMap<>(labels == null ? Map.of() : labels));
         labels.forEach((k, v) -> require(
                 LABEL_KEY.matcher(k).matches(),
@@ -70,6 +74,16 @@ public record AgentConfig(
         require(logMaxBytes >= 1024, "--log-max-size", "must be at least 1KB");
         require(logKeep >= 1 && logKeep <= 100, "--log-keep", "must be 1-100");
         dataDir = dataDir.toAbsolutePath().normalize();
+    }
+
+    private static boolean pinned(String token) {
+        try {
+            return dev.tide.security.EnrollmentToken.parse(token)
+                    .caFingerprint()
+                    .isPresent();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The endpoint the control plane should dial for push sessions, if the agent listens. */

@@ -25,9 +25,15 @@ import dev.tide.proto.agent.v1.HealthCheck;
 import dev.tide.proto.agent.v1.Ping;
 import dev.tide.proto.agent.v1.SetMode;
 import dev.tide.proto.agent.v1.StatusReport;
+import dev.tide.security.KeyMaterial;
+import dev.tide.security.PeerIdentity;
+import dev.tide.security.ca.CertificateAuthority;
 import io.grpc.Status;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +72,7 @@ class PushSessionTests {
         byte[] artifact = TestApps.helloTarGz();
         String sha = TestApps.hashOf(artifact);
         DesiredState desired = state(1, hello("1.0.0", sha, artifact.length, "/health", 30));
-        try (PushClient session = open(FakeControlPlane.SESSION_TOKEN)) {
+        try (PushClient session = open()) {
             AgentMessage hello = session.next(AgentMessage::hasHello, WAIT);
             assertThat(hello.getHello().getNodeId()).isEqualTo(FakeControlPlane.NODE_ID);
             assertThat(hello.getHello().getAppliedGeneration()).isZero();
@@ -101,20 +107,63 @@ class PushSessionTests {
     }
 
     @Test
-    void aSessionWithoutTheRightTokenIsRefused() throws Exception {
-        for (String token : new String[] {"wrong-token", null}) {
-            try (PushClient session = open(token)) {
+    void onlyTheControlPlanesCertificateOpensASession() throws Exception {
+        HostPort listener = agent.pushAddress().orElseThrow();
+        KeyMaterial anotherNode = FakeControlPlane.CA.issueWithNewKey(
+                PeerIdentity.node(UUID.randomUUID()), "node-2", List.of(), Duration.ofHours(1));
+        KeyMaterial anotherCa = CertificateAuthority.generate("impostor CA", Duration.ofDays(1), Clock.systemUTC())
+                .issueWithNewKey(PeerIdentity.controlPlane(), "impostor", List.of(), Duration.ofHours(1));
+
+        for (KeyMaterial impostor : List.of(anotherNode, anotherCa)) {
+            try (PushClient session = new PushClient(listener, impostor)) {
                 await().until(() -> session.closedWith() != null);
-                assertThat(session.closedWith().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(session.closedWith().getCode()).isEqualTo(Status.Code.UNAVAILABLE); // handshake refused
             }
+        }
+        try (PushClient session = open()) {
+            assertThat(session.next(AgentMessage::hasHello, WAIT).getHello().getNodeId())
+                    .isEqualTo(FakeControlPlane.NODE_ID);
+        }
+    }
+
+    @Test
+    void aPlaintextClientIsRefused() throws Exception {
+        HostPort listener = agent.pushAddress().orElseThrow();
+        io.grpc.ManagedChannel plain = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress(
+                        listener.host(), listener.port())
+                .usePlaintext()
+                .build();
+        java.util.concurrent.atomic.AtomicReference<Throwable> error =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.List<AgentMessage> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            dev.tide.proto.agent.v1.AgentSessionGrpc.newStub(plain).session(new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(AgentMessage message) {
+                    received.add(message);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    error.set(t);
+                }
+
+                @Override
+                public void onCompleted() {}
+            });
+            await().until(() -> error.get() != null);
+            assertThat(Status.fromThrowable(error.get()).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(received).isEmpty(); // not even Hello
+        } finally {
+            plain.shutdownNow();
         }
     }
 
     @Test
     void aSecondSessionReplacesTheFirst() throws Exception {
-        try (PushClient first = open(FakeControlPlane.SESSION_TOKEN)) {
+        try (PushClient first = open()) {
             first.next(AgentMessage::hasHello, WAIT);
-            try (PushClient second = open(FakeControlPlane.SESSION_TOKEN)) {
+            try (PushClient second = open()) {
                 second.next(AgentMessage::hasHello, WAIT);
                 await().until(() -> first.closedWith() != null);
                 assertThat(first.closedWith().getCode()).isEqualTo(Status.Code.ABORTED);
@@ -126,7 +175,7 @@ class PushSessionTests {
     @Test
     void setModeSwitchesPollingOnAndTheControlPlaneSwitchesItOff() throws Exception {
         assertThat(agent.isPolling()).isFalse();
-        try (PushClient session = open(FakeControlPlane.SESSION_TOKEN)) {
+        try (PushClient session = open()) {
             session.next(AgentMessage::hasHello, WAIT);
             cp.setSchedule(FakeControlPlane.watch(5));
             session.send(ControlMessage.newBuilder()
@@ -158,7 +207,7 @@ class PushSessionTests {
                         .setCommand(CommandCheck.newBuilder().addArgv("/bin/false"))
                         .setTimeoutSeconds(1))
                 .build();
-        try (PushClient first = open(FakeControlPlane.SESSION_TOKEN)) {
+        try (PushClient first = open()) {
             first.next(AgentMessage::hasHello, WAIT);
             first.send(apply(state(1, unhealthy)));
             first.next(AgentMessage::hasArtifactRequest, WAIT);
@@ -171,7 +220,7 @@ class PushSessionTests {
         }
         await().atMost(WAIT).until(() -> agent.state().appliedGeneration() == 1);
 
-        try (PushClient second = open(FakeControlPlane.SESSION_TOKEN)) {
+        try (PushClient second = open()) {
             AgentMessage hello = second.next(m -> true, WAIT);
             assertThat(hello.hasHello()).isTrue();
             assertThat(hello.getHello().getAppliedGeneration()).isEqualTo(1);
@@ -181,8 +230,8 @@ class PushSessionTests {
         }
     }
 
-    private PushClient open(String token) {
-        return new PushClient(agent.pushAddress().orElseThrow(), token);
+    private PushClient open() throws javax.net.ssl.SSLException {
+        return new PushClient(agent.pushAddress().orElseThrow());
     }
 
     private static DesiredState state(long generation, AppRelease... apps) {

@@ -68,8 +68,25 @@ public final class Floor {
         this.log = log;
     }
 
+    /**
+     * One measurement, with what it cost the server (this JVM) in CPU.
+     *
+     * @param connectCpuMicros server CPU per client while all clients connected and opened their stream
+     * @param pollCpuMicros server CPU per client per measured long-poll round (the arming message, the parked
+     *     call and its answer, and the client's receipt report)
+     */
+    public record Measured(FloorResult result, boolean tls, double connectCpuMicros, double pollCpuMicros) {}
+
     /** Measures both floors for n clients spread over child JVMs of at most perWorker clients; logs of the children go to logDir. */
     public static FloorResult measure(int n, int perWorker, int payloadBytes, int rounds, Duration timeout, Path logDir)
+            throws Exception {
+        return measure(n, perWorker, payloadBytes, rounds, timeout, logDir, false)
+                .result();
+    }
+
+    /** The same over plaintext or over TLS (server certificate from a CA made here, one TLS context per client). */
+    public static Measured measure(
+            int n, int perWorker, int payloadBytes, int rounds, Duration timeout, Path logDir, boolean tls)
             throws Exception {
         if (n < 1 || perWorker < 1 || rounds < 1 || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("floor needs n, perWorker, rounds >= 1 and a positive timeout");
@@ -79,6 +96,7 @@ public final class Floor {
         // Connecting, every round, and the end each get one timeout: the children's streams may not outlive that.
         Duration lifetime = timeout.multipliedBy(2L * (warmups + rounds) + 3);
         Path serverLog = logDir.resolve("floor-n" + n + "-server.log");
+        FloorTls keys = tls ? FloorTls.create(logDir) : null;
         try (PrintWriter log = new PrintWriter(
                         Files.newBufferedWriter(
                                 serverLog,
@@ -86,19 +104,22 @@ public final class Floor {
                                 StandardOpenOption.CREATE,
                                 StandardOpenOption.APPEND),
                         true);
-                FloorServer server = FloorServer.start(n);
-                FloorWorkers workers = FloorWorkers.launch(server.port(), n, perWorker, timeout, lifetime, logDir)) {
+                FloorServer server = FloorServer.start(n, keys == null ? null : keys.serverContext());
+                FloorWorkers workers = FloorWorkers.launch(
+                        server.port(), n, perWorker, timeout, lifetime, logDir, keys == null ? null : keys.caFile())) {
             Floor floor = new Floor(n, payloadBytes, timeout, server, workers, log);
-            return floor.run(warmups, rounds);
+            return floor.run(warmups, rounds, tls);
         } catch (RuntimeException e) {
             throw new IllegalStateException("floor at n=" + n + ": " + e.getMessage() + " (logs in " + logDir + ")", e);
         }
     }
 
-    private FloorResult run(int warmups, int rounds) throws InterruptedException {
+    private Measured run(int warmups, int rounds, boolean tls) throws InterruptedException {
         long start = System.nanoTime();
-        log("n=%d: %d child JVMs, server on 127.0.0.1:%d", n, workers.size(), server.port());
+        log("n=%d: %d child JVMs, server on 127.0.0.1:%d%s", n, workers.size(), server.port(), tls ? " (TLS)" : "");
+        long cpu = cpuNanos();
         await("connecting", server::subscribed, "streams open");
+        double connectCpuMicros = (cpuNanos() - cpu) / 1e3 / n;
         log(
                 "n=%d: all streams open in %,d ms",
                 n, Duration.ofNanos(System.nanoTime() - start).toMillis());
@@ -107,8 +128,13 @@ public final class Floor {
         for (int round = 0; round < warmups + rounds; round++) {
             stream.add(streamRound(round, round < warmups));
         }
+        long pollCpu = 0;
         for (int round = 0; round < warmups + rounds; round++) {
+            long before = cpuNanos();
             poll.add(longPollRound(round, round < warmups));
+            if (round >= warmups) {
+                pollCpu += cpuNanos() - before; // the settle pause at the end of a round costs no CPU
+            }
         }
         server.finish();
         workers.awaitExit(timeout).forEach(problem -> log("warning: %s", problem));
@@ -121,8 +147,18 @@ public final class Floor {
                 median(measuredStream, Percentiles::max),
                 median(measuredPoll, Percentiles::p50),
                 median(measuredPoll, Percentiles::max));
-        log("n=%d: %s", n, result);
-        return result;
+        double pollCpuMicros = pollCpu / 1e3 / rounds / n;
+        log(
+                "n=%d: %s; server CPU %.1f us per connection, %.1f us per client per poll round",
+                n, result, connectCpuMicros, pollCpuMicros);
+        return new Measured(result, tls, connectCpuMicros, pollCpuMicros);
+    }
+
+    /** CPU time of this process (the server's JVM; the clients are child processes). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private Percentiles streamRound(int round, boolean warmup) throws InterruptedException {

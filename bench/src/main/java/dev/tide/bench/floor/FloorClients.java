@@ -3,8 +3,11 @@ package dev.tide.bench.floor;
 import dev.tide.bench.floor.FloorProtocol.Frame;
 import dev.tide.bench.floor.FloorProtocol.Kind;
 import dev.tide.bench.floor.FloorProtocol.Report;
+import dev.tide.security.PeerTrustManager;
+import dev.tide.security.Pem;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -13,7 +16,14 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +33,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 
 /**
  * A child JVM of the floor: {@code count} clients, each with its own channel (its own TCP connection, as
@@ -40,6 +51,9 @@ public final class FloorClients {
     private final int firstClient;
     private final long timeoutMillis;
     private final long lifetimeMillis;
+    /** The CA to trust over TLS; null for plaintext. */
+    private final X509Certificate ca;
+
     private final EventLoopGroup group;
     private final ManagedChannel[] channels;
     private final ManagedChannel control;
@@ -56,14 +70,15 @@ public final class FloorClients {
         channels = new ManagedChannel[Integer.parseInt(args[4])];
         timeoutMillis = Long.parseLong(args[5]);
         lifetimeMillis = Long.parseLong(args[6]);
+        ca = args[8].equals("-") ? null : readCa(Path.of(args[8]));
         group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), NioIoHandler.newFactory());
         control = channel();
     }
 
     public static void main(String[] args) {
-        if (args.length != 8) {
+        if (args.length != 9) {
             System.out.println("usage: FloorClients host port worker firstClient count timeoutMillis lifetimeMillis"
-                    + " connectBatch");
+                    + " connectBatch caFile|-");
             System.exit(2);
         }
         exitWhenParentGoes();
@@ -113,15 +128,36 @@ public final class FloorClients {
     }
 
     private ManagedChannel channel() {
-        return NettyChannelBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(new InetSocketAddress(host, port))
                 .eventLoopGroup(group)
                 .channelType(NioSocketChannel.class)
                 // Close with a reset: 10,000 closed connections would otherwise hold 10,000 ephemeral ports
                 // in TIME_WAIT for a minute, which the next run on this machine needs.
                 .withOption(ChannelOption.SO_LINGER, 0)
-                .directExecutor()
-                .usePlaintext()
-                .build();
+                .directExecutor();
+        if (ca == null) {
+            builder.usePlaintext();
+        } else {
+            // A context per client, as every Tide agent has its own: each connection pays a full handshake
+            // instead of resuming the session of the one before.
+            try {
+                builder.sslContext(GrpcSslContexts.forClient()
+                        .trustManager(PeerTrustManager.controlPlane(() -> ca, Clock.systemUTC()))
+                        .build());
+            } catch (SSLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return builder.build();
+    }
+
+    private static X509Certificate readCa(Path file) {
+        try {
+            return Pem.parseCertificates(Files.readString(file, StandardCharsets.US_ASCII))
+                    .get(0);
+        } catch (IOException | CertificateException e) {
+            throw new IllegalStateException("cannot read the CA from " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private void subscribe(int index) {

@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -40,15 +41,19 @@ final class FloorServer implements AutoCloseable {
     private final Object changes = new Object();
     private final Server server;
 
-    private FloorServer(int clients) throws IOException {
+    private FloorServer(int clients, SslContext tls) throws IOException {
         this.clients = clients;
         ServerServiceDefinition service = ServerServiceDefinition.builder(FloorProtocol.SERVICE)
                 .addMethod(FloorProtocol.SUBSCRIBE, ServerCalls.asyncServerStreamingCall(this::subscribe))
                 .addMethod(FloorProtocol.POLL, ServerCalls.asyncUnaryCall(this::poll))
                 .addMethod(FloorProtocol.REPORT, ServerCalls.asyncUnaryCall(this::report))
                 .build();
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))
-                .bossEventLoopGroup(boss)
+        NettyServerBuilder builder =
+                NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.server = builder.bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .channelType(NioServerSocketChannel.class)
                 .directExecutor()
@@ -56,8 +61,9 @@ final class FloorServer implements AutoCloseable {
                 .build();
     }
 
-    static FloorServer start(int clients) throws IOException {
-        FloorServer floor = new FloorServer(clients);
+    /** {@code tls}: the server's TLS context, or null for plaintext. */
+    static FloorServer start(int clients, SslContext tls) throws IOException {
+        FloorServer floor = new FloorServer(clients, tls);
         try {
             floor.server.start();
             return floor;

@@ -38,7 +38,9 @@ final class FloorWorkers implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    static FloorWorkers launch(int port, int clients, int perWorker, Duration timeout, Duration lifetime, Path logDir)
+    /** {@code caFile}: the CA the clients trust for TLS; null for plaintext. */
+    static FloorWorkers launch(
+            int port, int clients, int perWorker, Duration timeout, Duration lifetime, Path logDir, Path caFile)
             throws IOException {
         FloorWorkers all = new FloorWorkers();
         try {
@@ -62,7 +64,8 @@ final class FloorWorkers implements AutoCloseable {
                         Integer.toString(count),
                         Long.toString(timeout.toMillis()),
                         Long.toString(lifetime.toMillis()),
-                        Integer.toString(CONNECT_BATCH));
+                        Integer.toString(CONNECT_BATCH),
+                        caFile == null ? "-" : caFile.toString());
                 Process process = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

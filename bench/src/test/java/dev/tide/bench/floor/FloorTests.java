@@ -34,6 +34,20 @@ class FloorTests {
     }
 
     @Test
+    void theFloorRunsOverTlsAndCountsWhatTheServerSpends() throws Exception {
+        Floor.Measured tls = Floor.measure(20, 20, 2048, 1, Duration.ofSeconds(60), logs, true);
+
+        assertThat(tls.tls()).isTrue();
+        assertThat(tls.result().nodes()).isEqualTo(20);
+        assertThat(tls.result().longPollMaxMillis()).isPositive();
+        assertThat(tls.connectCpuMicros()).isPositive();
+        assertThat(tls.pollCpuMicros()).isPositive();
+        assertThat(logs.resolve("floor-ca.pem")).content().contains("BEGIN CERTIFICATE");
+        assertThat(logs.resolve("floor-n20-server.log")).content().contains("(TLS)");
+        assertThat(ProcessHandle.current().children()).isEmpty();
+    }
+
+    @Test
     void aStuckPhaseFailsWithWhereAndLeavesNoChildBehind() {
         // No child JVM starts and connects within 100 ms.
         assertThatThrownBy(() -> Floor.measure(10, 10, 2048, 1, Duration.ofMillis(100), logs))

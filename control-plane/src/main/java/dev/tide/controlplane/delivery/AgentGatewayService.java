@@ -10,8 +10,11 @@ import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.FetchArtifactRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateResponse;
+import dev.tide.proto.agent.v1.RenewCertificateRequest;
+import dev.tide.proto.agent.v1.RenewCertificateResponse;
 import dev.tide.proto.agent.v1.ReportStatusResponse;
 import dev.tide.proto.agent.v1.StatusReport;
+import dev.tide.security.Pem;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -138,6 +141,17 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public void renewCertificate(RenewCertificateRequest request, StreamObserver<RenewCertificateResponse> response) {
+        AgentIdentity me = AgentIdentity.current();
+        count("RenewCertificate", me.environment());
+        response.onNext(RenewCertificateResponse.newBuilder()
+                .setCertificateChainPem(Pem.certificates(
+                        enrollment.renew(me.nodeId(), request.getCsr().toByteArray())))
+                .build());
+        response.onCompleted();
     }
 
     private GetDesiredStateResponse answer(AgentIdentity me, long known) {

@@ -1,6 +1,5 @@
 package dev.tide.controlplane.delivery;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -17,8 +16,6 @@ import org.springframework.util.unit.DataSize;
  * @param pushConnectTimeout deadline to open a push session to an agent
  * @param pushPingInterval how often an idle push session is pinged
  * @param chunkSize artifact chunk size on the wire
- * @param sessionKeyFile key that derives the per-node push session tokens; generated on first
- *     start; empty means {@code <tide.data-dir>/session.key}
  */
 @ConfigurationProperties("tide.delivery")
 public record DeliveryProperties(
@@ -29,8 +26,7 @@ public record DeliveryProperties(
         Duration pushApplyTimeout,
         Duration pushConnectTimeout,
         Duration pushPingInterval,
-        DataSize chunkSize,
-        Path sessionKeyFile) {
+        DataSize chunkSize) {
     public DeliveryProperties {
         maxWait = maxWait == null ? Duration.ofSeconds(60) : maxWait;
         reportFlushInterval = reportFlushInterval == null ? Duration.ofMillis(100) : reportFlushInterval;

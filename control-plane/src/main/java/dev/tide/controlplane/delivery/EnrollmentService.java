@@ -5,28 +5,37 @@ import dev.tide.controlplane.environment.EnrollmentToken;
 import dev.tide.controlplane.environment.EnrollmentTokenService;
 import dev.tide.controlplane.node.Node;
 import dev.tide.controlplane.node.NodeRepository;
-import dev.tide.controlplane.security.Secrets;
+import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.Names;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.Schedule;
+import dev.tide.security.Fingerprints;
+import dev.tide.security.Pem;
+import dev.tide.security.ca.CertificateAuthority;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Turns one use of an enrollment token into a node with its own credential. */
+/**
+ * Turns one use of an enrollment token and a certificate request into a node with its own
+ * certificate, and renews nodes' certificates. The node's key never leaves the node: only its
+ * request (CSR) does.
+ */
 @Service
 class EnrollmentService {
-    static final String CREDENTIAL_PREFIX = "tide_node_";
-
     private final EnrollmentTokenService tokens;
     private final NodeRepository nodes;
-    private final SessionTokens sessionTokens;
+    private final ControlPlanePki pki;
     private final DesiredStateCache cache;
     private final AuditService audit;
     private final Clock clock;
@@ -34,13 +43,13 @@ class EnrollmentService {
     EnrollmentService(
             EnrollmentTokenService tokens,
             NodeRepository nodes,
-            SessionTokens sessionTokens,
+            ControlPlanePki pki,
             DesiredStateCache cache,
             AuditService audit,
             Clock clock) {
         this.tokens = tokens;
         this.nodes = nodes;
-        this.sessionTokens = sessionTokens;
+        this.pki = pki;
         this.cache = cache;
         this.audit = audit;
         this.clock = clock;
@@ -50,10 +59,19 @@ class EnrollmentService {
      * Checks the token, writes the node and its audit event, and only then takes a use of the
      * token: enrollments with one multi-use token queue on its row lock, so that lock should be
      * held for the commit only. A refusal at that point rolls the node back.
+     *
+     * <p>The same request again (same token, name and key: a retry after the reply was lost) gets
+     * the node it made and a fresh certificate, and takes no second use of the token.
      */
     @Transactional
     public EnrollResponse enroll(EnrollRequest request) {
         validate(request);
+        PublicKey key = requestedKey(request.getCsr().toByteArray());
+        String keyHash = Fingerprints.sha256(key.getEncoded());
+        Optional<EnrollResponse> retried = retry(request, keyHash, key);
+        if (retried.isPresent()) {
+            return retried.get();
+        }
         EnrollmentToken token = tokens.usable(request.getToken());
         String env = token.getEnvironment();
         if (nodes.existsByEnvironmentAndName(env, request.getName())) {
@@ -62,17 +80,18 @@ class EnrollmentService {
         }
         Schedule schedule = cache.schedule(env); // before the token's lock: a cache miss reads the database
         UUID nodeId = UUID.randomUUID();
-        String credential = Secrets.generate(CREDENTIAL_PREFIX);
         String endpoint = request.getPushEndpoint().isBlank() ? null : request.getPushEndpoint();
-        nodes.saveAndFlush(new Node(
+        Node node = new Node(
                 nodeId,
                 request.getName(),
                 env,
                 request.getLabelsMap(),
                 endpoint,
-                Secrets.hash(credential),
+                token.getId(),
                 request.getAgentVersion(),
-                clock.instant()));
+                clock.instant());
+        List<X509Certificate> chain = issue(node, key, keyHash);
+        nodes.saveAndFlush(node);
         String actor = "agent:" + request.getName();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("name", request.getName());
@@ -80,15 +99,77 @@ class EnrollmentService {
         details.put("labels", request.getLabelsMap());
         details.put("pushEndpoint", endpoint == null ? "" : endpoint);
         details.put("enrollmentTokenId", token.getId().toString());
+        details.put("certificateSerial", chain.get(0).getSerialNumber().toString(16));
+        details.put("publicKeySha256", keyHash);
         audit.recordAs(actor, "node.enroll", "node/" + nodeId, details);
         tokens.claimUse(token, nodeId, actor); // last: it holds the token's row lock until commit
+        return response(node, schedule, chain);
+    }
+
+    /**
+     * A new certificate for an enrolled node's new key. Called with the node's current (valid)
+     * certificate; the old certificate stays valid until it expires.
+     */
+    @Transactional
+    public List<X509Certificate> renew(UUID nodeId, byte[] csr) {
+        PublicKey key = requestedKey(csr);
+        Node node = nodes.findById(nodeId)
+                .orElseThrow(() -> new dev.tide.controlplane.system.NotFoundException("node", nodeId));
+        String keyHash = Fingerprints.sha256(key.getEncoded());
+        List<X509Certificate> chain = issue(node, key, keyHash);
+        audit.recordAs(
+                "agent:" + node.getName(),
+                "node.certificate.renew",
+                "node/" + nodeId,
+                Map.of(
+                        "certificateSerial", chain.get(0).getSerialNumber().toString(16),
+                        "publicKeySha256", keyHash,
+                        "expiresAt", chain.get(0).getNotAfter().toInstant().toString()));
+        return chain;
+    }
+
+    private Optional<EnrollResponse> retry(EnrollRequest request, String keyHash, PublicKey key) {
+        Optional<EnrollmentToken> token = tokens.find(request.getToken());
+        Optional<Node> existing =
+                token.flatMap(t -> nodes.findByEnvironmentAndName(t.getEnvironment(), request.getName()));
+        if (existing.isEmpty()
+                || token.get().getRevokedAt() != null
+                || !token.get().getId().equals(existing.get().getEnrollmentTokenId())
+                || !keyHash.equals(existing.get().getPublicKeySha256())) {
+            return Optional.empty();
+        }
+        Node node = existing.get();
+        List<X509Certificate> chain = issue(node, key, keyHash);
+        audit.recordAs(
+                "agent:" + node.getName(),
+                "node.enroll.retry",
+                "node/" + node.getId(),
+                Map.of("certificateSerial", chain.get(0).getSerialNumber().toString(16)));
+        return Optional.of(response(node, cache.schedule(node.getEnvironment()), chain));
+    }
+
+    private List<X509Certificate> issue(Node node, PublicKey key, String keyHash) {
+        List<X509Certificate> chain = pki.issueNode(node.getId(), node.getName(), key);
+        node.certificateIssued(keyHash, chain.get(0).getNotAfter().toInstant());
+        return chain;
+    }
+
+    private EnrollResponse response(Node node, Schedule schedule, List<X509Certificate> chain) {
         return EnrollResponse.newBuilder()
-                .setNodeId(nodeId.toString())
-                .setEnvironment(env)
-                .setNodeCredential(credential)
-                .setSessionToken(sessionTokens.forNode(nodeId))
+                .setNodeId(node.getId().toString())
+                .setEnvironment(node.getEnvironment())
                 .setSchedule(schedule)
+                .setCertificateChainPem(Pem.certificates(chain))
+                .setCaCertificatePem(Pem.certificates(List.of(pki.caCertificate())))
                 .build();
+    }
+
+    private static PublicKey requestedKey(byte[] csr) {
+        try {
+            return CertificateAuthority.verifyRequest(csr);
+        } catch (CertificateAuthority.InvalidRequestException e) {
+            throw InvalidInputException.field("csr", "the certificate request " + e.getMessage());
+        }
     }
 
     private static void validate(EnrollRequest r) {

@@ -4,37 +4,39 @@ import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.controlplane.node.NodeService;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
- * Node credentials (by hash) to identities, so authenticating a poll costs no database query
- * once the node was seen. Forgets a node as soon as it is removed.
+ * Node ids (from verified certificates) to identities, so authenticating a poll costs no database
+ * query once the node was seen. Forgets a node as soon as it is removed: that is what revokes its
+ * certificate.
  */
 @Component
 class NodeIdentityCache {
     private final NodeRepository nodes;
-    private final Map<String, AgentIdentity> byHash = new ConcurrentHashMap<>();
+    private final Map<UUID, AgentIdentity> byId = new ConcurrentHashMap<>();
 
     NodeIdentityCache(NodeRepository nodes) {
         this.nodes = nodes;
     }
 
-    Optional<AgentIdentity> find(String credentialHash) {
-        AgentIdentity cached = byHash.get(credentialHash);
+    Optional<AgentIdentity> find(UUID nodeId) {
+        AgentIdentity cached = byId.get(nodeId);
         if (cached != null) {
             return Optional.of(cached);
         }
-        return nodes.findByCredentialHash(credentialHash).map(n -> {
+        return nodes.findById(nodeId).map(n -> {
             AgentIdentity id = new AgentIdentity(n.getId(), n.getName(), n.getEnvironment());
-            byHash.put(credentialHash, id);
+            byId.put(nodeId, id);
             return id;
         });
     }
 
     @TransactionalEventListener
     void onNodeRemoved(NodeService.NodeRemoved event) {
-        byHash.values().removeIf(id -> id.nodeId().equals(event.id()));
+        byId.remove(event.id());
     }
 }

@@ -6,19 +6,32 @@ import dev.tide.controlplane.environment.DeliveryMode;
 import dev.tide.controlplane.environment.Environment;
 import dev.tide.controlplane.environment.EnvironmentRepository;
 import dev.tide.controlplane.node.NodeRepository;
+import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.proto.agent.v1.AgentSessionGrpc;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.StatusReport;
+import dev.tide.security.PeerIdentity;
+import dev.tide.security.Pem;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettySslContextChannelCredentials;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +50,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -53,15 +69,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class PushDispatcher implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(PushDispatcher.class);
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
     private final EnvironmentRepository environments;
     private final NodeRepository nodes;
     private final DesiredStateCache cache;
     private final StatusIngestor ingestor;
     private final LastSeenTracker lastSeen;
-    private final SessionTokens tokens;
+    private final EnrollmentService enrollment;
+    private final SslContext tls;
     private final ArtifactService artifacts;
     private final DeliveryProperties properties;
     private final TransactionTemplate readOnly;
@@ -86,7 +100,8 @@ class PushDispatcher implements SmartLifecycle {
             DesiredStateCache cache,
             StatusIngestor ingestor,
             LastSeenTracker lastSeen,
-            SessionTokens tokens,
+            ControlPlanePki pki,
+            EnrollmentService enrollment,
             ArtifactService artifacts,
             DeliveryProperties properties,
             TransactionTemplate transactions,
@@ -97,7 +112,8 @@ class PushDispatcher implements SmartLifecycle {
         this.cache = cache;
         this.ingestor = ingestor;
         this.lastSeen = lastSeen;
-        this.tokens = tokens;
+        this.enrollment = enrollment;
+        this.tls = clientTls(pki);
         this.artifacts = artifacts;
         this.properties = properties;
         this.readOnly = new TransactionTemplate(transactions.getTransactionManager());
@@ -204,32 +220,98 @@ class PushDispatcher implements SmartLifecycle {
                 }
             }
         }
-        // Sessions of nodes that were removed, or moved to an environment now pulling and acked.
+        // Sessions of nodes that were removed, or whose environment is gone.
         sessions.values().stream()
-                .filter(s -> !wanted.contains(s.nodeId)
-                        && envs.stream().noneMatch(e -> e.getName().equals(s.environment)))
+                .filter(s -> !wanted.contains(s.nodeId) && !pulling.contains(s.environment))
                 .forEach(PushSession::close);
+    }
+
+    /** Removing a node revokes it: its session ends now, not at the next reconcile. */
+    @org.springframework.transaction.event.TransactionalEventListener
+    void nodeRemoved(dev.tide.controlplane.node.NodeService.NodeRemoved event) {
+        PushSession session = sessions.get(event.id());
+        if (session != null) {
+            log.info("Node {} was removed; closing its push session", session.nodeName);
+            session.close();
+        }
+        backoffs.remove(event.id());
+    }
+
+    /**
+     * The control plane dials agents with its own certificate and trusts only node certificates
+     * under its CA; which node answered is checked per session, at Hello.
+     */
+    private static SslContext clientTls(ControlPlanePki pki) {
+        try {
+            return GrpcSslContexts.forClient()
+                    .keyManager(pki.keyManager())
+                    .trustManager(pki.nodeTrust())
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS for push sessions: " + e.getMessage(), e);
+        }
+    }
+
+    /** Hands the identity the agent's certificate proved to its session, before any message. */
+    private static ClientInterceptor peerOf(PushSession session) {
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(
+                    MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                ClientCall<Q, R> call = next.newCall(method, options);
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        super.start(
+                                new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                                    @Override
+                                    public void onHeaders(Metadata responseHeaders) {
+                                        session.peerIdentity(
+                                                identity(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
+                                        super.onHeaders(responseHeaders);
+                                    }
+                                },
+                                headers);
+                    }
+                };
+            }
+        };
+    }
+
+    private static PeerIdentity identity(SSLSession ssl) {
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = ssl.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate leaf
+                    ? PeerIdentity.of(leaf).orElse(null)
+                    : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    /** A push-mode agent renews its certificate over its session. */
+    String renewCertificate(UUID nodeId, byte[] csr) {
+        return Pem.certificates(enrollment.renew(nodeId, csr));
     }
 
     private PushSession connect(UUID nodeId, String name, String environment, String endpoint) {
         ManagedChannel channel = channels.computeIfAbsent(
                 endpoint,
-                e -> Grpc.newChannelBuilder(e, InsecureChannelCredentials.create())
+                e -> Grpc.newChannelBuilder(e, NettySslContextChannelCredentials.create(tls))
                         .keepAliveTime(30, TimeUnit.SECONDS)
                         .keepAliveTimeout(10, TimeUnit.SECONDS)
                         .maxInboundMessageSize(16 * 1024 * 1024)
                         .build());
-        Metadata auth = new Metadata();
-        auth.put(AUTHORIZATION, "Bearer " + tokens.forNode(nodeId));
         PushSession session = new PushSession(nodeId, name, environment, this, now());
         PushSession previous = sessions.put(nodeId, session);
         if (previous != null) {
             previous.close();
         }
         log.debug("Opening push session to {} at {}", name, endpoint);
-        AgentSessionGrpc.newStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
-                .session(session);
+        AgentSessionGrpc.newStub(channel).withInterceptors(peerOf(session)).session(session);
         return session;
     }
 

@@ -3,6 +3,7 @@ package dev.tide.controlplane.delivery;
 import dev.tide.proto.agent.v1.AgentMessage;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.Apply;
+import dev.tide.proto.agent.v1.CertificateIssued;
 import dev.tide.proto.agent.v1.ControlMessage;
 import dev.tide.proto.agent.v1.DeliveryMode;
 import dev.tide.proto.agent.v1.Hello;
@@ -10,6 +11,7 @@ import dev.tide.proto.agent.v1.Ping;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.SetMode;
 import dev.tide.proto.agent.v1.StatusReport;
+import dev.tide.security.PeerIdentity;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
@@ -39,6 +41,9 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     private Outbox<ControlMessage> outbox;
     private ClientCallStreamObserver<ControlMessage> out;
 
+    /** Who the TLS handshake proved the agent to be; set before the first message arrives. */
+    private volatile PeerIdentity peer;
+
     private boolean helloReceived;
     private boolean closed;
     private boolean queuedForPermit;
@@ -65,10 +70,22 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         this.outbox = new Outbox<>(requestStream);
     }
 
+    /** The identity in the agent's certificate, from the TLS session (called before any message). */
+    void peerIdentity(PeerIdentity identity) {
+        this.peer = identity;
+    }
+
     @Override
     public void onNext(AgentMessage message) {
+        boolean authenticated;
         synchronized (this) {
             lastHeard = dispatcher.now();
+            authenticated = helloReceived;
+        }
+        if (!authenticated && message.getKindCase() != AgentMessage.KindCase.HELLO) {
+            log.warn("Push session to {}: the agent sent {} before Hello; closing", nodeName, message.getKindCase());
+            fail();
+            return;
         }
         switch (message.getKindCase()) {
             case HELLO -> onHello(message.getHello());
@@ -77,19 +94,29 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             case STATUS -> onStatus(message.getStatus());
             case MODE_ACK -> onModeAck(message.getModeAck().getMode());
             case PONG -> dispatcher.seen(nodeId);
+            case CERTIFICATE_REQUEST ->
+                onCertificateRequest(message.getCertificateRequest().getCsr().toByteArray());
             default -> {}
         }
     }
 
     private void onHello(Hello hello) {
-        if (!hello.getNodeId().equals(nodeId.toString())) {
+        PeerIdentity expected = PeerIdentity.node(nodeId);
+        if (!expected.equals(peer) || !hello.getNodeId().equals(nodeId.toString())) {
             log.warn(
-                    "Push session to {}: the agent at its endpoint is node {}, not {}; closing",
+                    "Push session to {}: the agent at its endpoint proved to be {} (and says it is {}), not {};"
+                            + " closing",
                     nodeName,
+                    peer,
                     hello.getNodeId(),
-                    nodeId);
+                    expected);
             fail();
             return;
+        }
+        synchronized (this) {
+            if (helloReceived) {
+                return; // one Hello per session
+            }
         }
         boolean handingOff;
         synchronized (this) {
@@ -107,6 +134,11 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     }
 
     private void onStatus(StatusReport report) {
+        if (!report.getNodeId().isEmpty() && !report.getNodeId().equals(nodeId.toString())) {
+            log.warn("Push session to {}: a status report for node {}; closing", nodeName, report.getNodeId());
+            fail();
+            return;
+        }
         dispatcher.ingest(nodeId, report);
         synchronized (this) {
             agentGeneration = Math.max(agentGeneration, report.getAppliedGeneration());
@@ -128,6 +160,20 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             log.info("Node {} now pulls; closing its push session", nodeName);
             close();
         }
+    }
+
+    private void onCertificateRequest(byte[] csr) {
+        CertificateIssued.Builder answer = CertificateIssued.newBuilder();
+        try {
+            answer.setCertificateChainPem(dispatcher.renewCertificate(nodeId, csr));
+        } catch (RuntimeException e) {
+            log.warn("Push session to {}: certificate renewal refused: {}", nodeName, e.getMessage());
+            answer.setError(
+                    GrpcErrors.toStatus(e).getDescription() == null
+                            ? "renewal failed"
+                            : GrpcErrors.toStatus(e).getDescription());
+        }
+        send(ControlMessage.newBuilder().setCertificateIssued(answer).build());
     }
 
     /** Sends Apply if the agent is behind and a parallelism permit is free. */

@@ -1,6 +1,7 @@
 package dev.tide.controlplane.environment;
 
 import dev.tide.controlplane.audit.AuditService;
+import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.controlplane.security.Secrets;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.InvalidInputException.FieldError;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
@@ -34,6 +36,7 @@ public class EnrollmentTokenService {
     private final EnvironmentService environments;
     private final EntityManager entityManager;
     private final AuditService audit;
+    private final ControlPlanePki pki;
     private final Clock clock;
 
     EnrollmentTokenService(
@@ -41,15 +44,20 @@ public class EnrollmentTokenService {
             EnvironmentService environments,
             EntityManager entityManager,
             AuditService audit,
+            ControlPlanePki pki,
             Clock clock) {
         this.tokens = tokens;
         this.environments = environments;
         this.entityManager = entityManager;
         this.audit = audit;
+        this.pki = pki;
         this.clock = clock;
     }
 
-    /** A token and its secret, which exists only in this answer. */
+    /**
+     * A token and what an agent is given, which exists only in this answer: the secret, then
+     * {@code .} and the fingerprint of the CA the agent pins before it sends anything.
+     */
     public record Created(EnrollmentToken token, String secret) {}
 
     /** Null arguments take the defaults: one hour, one use, no description. */
@@ -92,7 +100,10 @@ public class EnrollmentTokenService {
                         token.getExpiresAt().toString(),
                         "maxUses",
                         max));
-        return new Created(token, secret);
+        return new Created(
+                token,
+                dev.tide.security.EnrollmentToken.of(secret, pki.caFingerprint())
+                        .text());
     }
 
     @Transactional(readOnly = true)
@@ -129,9 +140,7 @@ public class EnrollmentTokenService {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public EnrollmentToken usable(String secret) {
-        EnrollmentToken token = secret == null || !secret.startsWith(PREFIX)
-                ? null
-                : tokens.findByTokenHash(Secrets.hash(secret)).orElse(null);
+        EnrollmentToken token = find(secret).orElse(null);
         if (token == null) {
             throw new AccessDeniedException("the enrollment token is unknown");
         }
@@ -140,6 +149,20 @@ public class EnrollmentTokenService {
             throw new AccessDeniedException(refusal);
         }
         return token;
+    }
+
+    /**
+     * The token {@code secret} names, in whatever state (a retried enrollment is judged by the node
+     * it already made). Accepts the token as handed to agents, with its CA fingerprint.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Optional<EnrollmentToken> find(String secret) {
+        String bare = secret == null ? "" : secret.trim();
+        int dot = bare.lastIndexOf('.');
+        if (dot >= 0) {
+            bare = bare.substring(0, dot);
+        }
+        return bare.startsWith(PREFIX) ? tokens.findByTokenHash(Secrets.hash(bare)) : Optional.empty();
     }
 
     /**

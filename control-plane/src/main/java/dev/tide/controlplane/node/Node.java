@@ -40,8 +40,14 @@ public class Node {
     @Column(name = "push_endpoint")
     private String pushEndpoint;
 
-    @Column(name = "credential_hash", nullable = false)
-    private String credentialHash;
+    @Column(name = "public_key_sha256")
+    private String publicKeySha256;
+
+    @Column(name = "enrollment_token_id")
+    private UUID enrollmentTokenId;
+
+    @Column(name = "certificate_expires_at")
+    private Instant certificateExpiresAt;
 
     @Enumerated(EnumType.STRING)
     @Column(name = "acked_mode")
@@ -72,7 +78,7 @@ public class Node {
             String environment,
             Map<String, String> labels,
             String pushEndpoint,
-            String credentialHash,
+            UUID enrollmentTokenId,
             String agentVersion,
             Instant now) {
         this.id = id;
@@ -80,7 +86,7 @@ public class Node {
         this.environment = environment;
         this.labels = new TreeMap<>(labels);
         this.pushEndpoint = pushEndpoint;
-        this.credentialHash = credentialHash;
+        this.enrollmentTokenId = enrollmentTokenId;
         this.agentVersion = agentVersion;
         this.enrolledAt = now;
         this.lastSeenAt = now;
@@ -106,8 +112,23 @@ public class Node {
         return pushEndpoint;
     }
 
-    public String getCredentialHash() {
-        return credentialHash;
+    /** SHA-256 (base64url) of the public key the node's current certificate was issued for. */
+    public String getPublicKeySha256() {
+        return publicKeySha256;
+    }
+
+    public UUID getEnrollmentTokenId() {
+        return enrollmentTokenId;
+    }
+
+    public Instant getCertificateExpiresAt() {
+        return certificateExpiresAt;
+    }
+
+    /** Records the certificate just issued to the node. */
+    public void certificateIssued(String publicKeySha256, Instant expiresAt) {
+        this.publicKeySha256 = publicKeySha256;
+        this.certificateExpiresAt = expiresAt;
     }
 
     public DeliveryMode getAckedMode() {

@@ -12,7 +12,7 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
 
     List<Node> findAllByEnvironmentOrderByNameAsc(String environment);
 
-    Optional<Node> findByCredentialHash(String credentialHash);
+    Optional<Node> findByEnvironmentAndName(String environment, String name);
 
     boolean existsByEnvironmentAndName(String environment, String name);
 

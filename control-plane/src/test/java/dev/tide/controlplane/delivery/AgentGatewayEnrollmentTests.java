@@ -8,13 +8,8 @@ import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -41,19 +36,21 @@ class AgentGatewayEnrollmentTests extends IntegrationTest {
     @Autowired
     GrpcServerLifecycle grpcServer;
 
-    ManagedChannel channel;
+    @Autowired
+    dev.tide.controlplane.pki.ControlPlanePki pki;
+
+    AgentChannels agents;
     String env;
 
     @BeforeEach
     void connect() {
-        channel = Grpc.newChannelBuilder("127.0.0.1:" + grpcServer.getPort(), InsecureChannelCredentials.create())
-                .build();
+        agents = new AgentChannels(grpcServer.getPort(), pki);
         env = createEnvironment("PULL");
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        agents.close();
     }
 
     @Test
@@ -158,9 +155,8 @@ class AgentGatewayEnrollmentTests extends IntegrationTest {
         assertThat(listed.path("uses").asInt()).isEqualTo(2);
         assertThat(count("select count(*) from node where environment = ?", env))
                 .isEqualTo(2);
-        // A node enrolled before the revocation keeps working with its own credential.
-        assertThat(AgentGatewayGrpc.newBlockingStub(channel)
-                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth(first)))
+        // A node enrolled before the revocation keeps working with its own certificate.
+        assertThat(AgentGatewayGrpc.newBlockingStub(agents.channel(first))
                         .withDeadlineAfter(10, TimeUnit.SECONDS)
                         .getDesiredState(GetDesiredStateRequest.newBuilder()
                                 .setNodeId(first.getNodeId())
@@ -259,25 +255,12 @@ class AgentGatewayEnrollmentTests extends IntegrationTest {
     }
 
     private EnrollResponse enroll(Token token, String name) {
-        return AgentGatewayGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .enroll(EnrollRequest.newBuilder()
-                        .setToken(token.secret())
-                        .setName(name)
-                        .build());
+        return agents.enroll(EnrollRequest.newBuilder().setToken(token.secret()).setName(name));
     }
 
     private static StatusRuntimeException refused(Runnable call) {
         Throwable thrown = catchThrowable(call::run);
         assertThat(thrown).isInstanceOf(StatusRuntimeException.class);
         return (StatusRuntimeException) thrown;
-    }
-
-    private static Metadata auth(EnrollResponse node) {
-        Metadata headers = new Metadata();
-        headers.put(
-                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                "Bearer " + node.getNodeCredential());
-        return headers;
     }
 }

@@ -6,13 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Timestamp;
 import dev.tide.controlplane.IntegrationTest;
+import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.controlplane.security.Secrets;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.AppState;
 import dev.tide.proto.agent.v1.AppStatus;
 import dev.tide.proto.agent.v1.ArtifactChunk;
 import dev.tide.proto.agent.v1.DeliveryMode;
-import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.Event;
 import dev.tide.proto.agent.v1.EventType;
@@ -20,13 +20,11 @@ import dev.tide.proto.agent.v1.FetchArtifactRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateResponse;
 import dev.tide.proto.agent.v1.StatusReport;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import dev.tide.security.PeerIdentity;
+import dev.tide.security.Pem;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -52,36 +50,44 @@ class AgentGatewayTests extends IntegrationTest {
     @Autowired
     WatchRegistry watches;
 
+    @Autowired
+    ControlPlanePki pki;
+
+    AgentChannels agents;
     ManagedChannel channel;
     String env;
 
     @BeforeEach
     void connect() {
-        channel = Grpc.newChannelBuilder("127.0.0.1:" + grpcServer.getPort(), InsecureChannelCredentials.create())
-                .build();
+        agents = new AgentChannels(grpcServer.getPort(), pki);
+        channel = agents.anonymous();
         env = createEnvironment("PULL");
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        agents.close();
     }
 
     @Test
-    void anEnrollmentTokenEnrollsOnceAndTheCredentialIsStoredHashed() {
+    void anEnrollmentTokenEnrollsOnceAndCertifiesTheNodesOwnKey() throws Exception {
         String token = enrollmentToken();
         EnrollResponse enrolled = enroll(token, "web-1");
 
+        assertThat(token).endsWith("." + pki.caFingerprint()); // the agent pins the CA with it
         assertThat(enrolled.getEnvironment()).isEqualTo(env);
-        assertThat(enrolled.getNodeCredential()).startsWith("tide_node_");
-        assertThat(enrolled.getSessionToken()).startsWith("tide_session_");
         assertThat(enrolled.getSchedule().getMode()).isEqualTo(DeliveryMode.PULL);
+        java.security.cert.X509Certificate leaf =
+                Pem.parseCertificates(enrolled.getCertificateChainPem()).get(0);
+        assertThat(PeerIdentity.of(leaf)).contains(PeerIdentity.node(UUID.fromString(enrolled.getNodeId())));
+        assertThat(leaf.getPublicKey())
+                .isEqualTo(agents.material(enrolled).leaf().getPublicKey());
+        assertThat(Pem.parseCertificates(enrolled.getCaCertificatePem())).containsExactly(pki.caCertificate());
         assertThat(count(
-                        "select count(*) from node where credential_hash = ?",
-                        Secrets.hash(enrolled.getNodeCredential())))
+                        "select count(*) from node where public_key_sha256 = ?",
+                        dev.tide.security.Fingerprints.sha256(
+                                leaf.getPublicKey().getEncoded())))
                 .isEqualTo(1);
-        assertThat(count("select count(*) from node where credential_hash = ?", enrolled.getNodeCredential()))
-                .isZero();
         assertStatus(() -> enroll(token, "web-2"), Status.Code.PERMISSION_DENIED);
     }
 
@@ -237,13 +243,7 @@ class AgentGatewayTests extends IntegrationTest {
     }
 
     private EnrollResponse enroll(String token, String name) {
-        return AgentGatewayGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .enroll(EnrollRequest.newBuilder()
-                        .setToken(token)
-                        .setName(name)
-                        .putLabels("port", "8080")
-                        .build());
+        return agents.enroll(token, name);
     }
 
     private String deploy(String app, String version) {
@@ -256,15 +256,12 @@ class AgentGatewayTests extends IntegrationTest {
     }
 
     private AgentGatewayGrpc.AgentGatewayBlockingStub gateway(EnrollResponse node) {
-        return AgentGatewayGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth(node)))
-                .withDeadlineAfter(10, TimeUnit.SECONDS);
+        return AgentGatewayGrpc.newBlockingStub(agents.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     private CompletableFuture<GetDesiredStateResponse> watch(EnrollResponse node, long known, int waitSeconds) {
         CompletableFuture<GetDesiredStateResponse> answer = new CompletableFuture<>();
-        AgentGatewayGrpc.newStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth(node)))
+        AgentGatewayGrpc.newStub(agents.channel(node))
                 .withDeadlineAfter(waitSeconds + 10, TimeUnit.SECONDS)
                 .getDesiredState(request(node, known, waitSeconds), new StreamObserver<>() {
                     @Override
@@ -306,14 +303,6 @@ class AgentGatewayTests extends IntegrationTest {
                 .setKnownGeneration(known)
                 .setWaitSeconds(wait)
                 .build();
-    }
-
-    private static Metadata auth(EnrollResponse node) {
-        Metadata headers = new Metadata();
-        headers.put(
-                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                "Bearer " + node.getNodeCredential());
-        return headers;
     }
 
     private static Event event(long generation, String app, EventType type, Instant at) {

@@ -18,6 +18,8 @@ import tools.jackson.databind.JsonNode;
  * revoked; single-use unless created with {@code maxUses}. Redemption is in the delivery tests.
  */
 class EnrollmentTokenApiTests extends IntegrationTest {
+    @org.springframework.beans.factory.annotation.Autowired
+    dev.tide.controlplane.pki.ControlPlanePki pki;
 
     @Test
     void createdTokenIsShownOnceAndStoredAsHash() {
@@ -44,7 +46,9 @@ class EnrollmentTokenApiTests extends IntegrationTest {
                         "select token_hash from enrollment_token where id = ?::uuid",
                         String.class,
                         created.path("id").asString()))
-                .isEqualTo(Secrets.hash(secret));
+                .isEqualTo(Secrets.hash(secret.substring(0, secret.lastIndexOf('.'))));
+        // What the agent is given ends with the CA's fingerprint, so it pins the CA before it sends anything.
+        assertThat(secret).endsWith("." + pki.caFingerprint());
         JsonNode event = assertLatestAudit("environment/" + env, "enrollment-token.create", admin().name());
         assertThat(event.path("details").path("maxUses").asInt()).isEqualTo(1);
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tide.controlplane.IntegrationTest;
-import dev.tide.controlplane.security.Secrets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -40,15 +39,8 @@ class NodeRepositoryTests extends IntegrationTest {
         insertNode(env, "web-1", Map.of());
 
         insertNode(other, "web-1", Map.of());
-        assertThatThrownBy(() -> nodes.saveAndFlush(new Node(
-                        UUID.randomUUID(),
-                        "web-1",
-                        env,
-                        Map.of(),
-                        null,
-                        Secrets.hash(UUID.randomUUID().toString()),
-                        null,
-                        Instant.now())))
+        assertThatThrownBy(() -> nodes.saveAndFlush(
+                        new Node(UUID.randomUUID(), "web-1", env, Map.of(), null, null, null, Instant.now())))
                 .isInstanceOf(DataIntegrityViolationException.class);
 
         assertThat(nodes.findAllByEnvironmentOrderByNameAsc(env)).hasSize(1);

@@ -29,7 +29,7 @@ public final class IdentityStore {
         }
         try {
             Identity identity = Json.GSON.fromJson(json, Identity.class);
-            if (identity == null || identity.nodeId() == null || identity.nodeCredential() == null) {
+            if (identity == null || identity.nodeId() == null || identity.nodeName() == null) {
                 throw new IOException(file + " is incomplete; remove it to enroll again");
             }
             return Optional.of(identity);

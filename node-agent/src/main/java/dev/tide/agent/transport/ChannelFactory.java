@@ -4,6 +4,7 @@ import dev.tide.agent.HostPort;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +19,11 @@ public interface ChannelFactory {
      */
     Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
 
-    ManagedChannel open(HostPort target, Duration keepAlive);
+    /** A channel to {@code target} over TLS with {@code tls} (mutual TLS once the node is enrolled). */
+    ManagedChannel open(HostPort target, Duration keepAlive, SslContext tls);
 
     /**
-     * Plaintext Netty channel with keepalive pings during calls only (a long-poll that stays silent
+     * Netty channel with keepalive pings during calls only (a long-poll that stays silent
      * longer than {@code keepAlive}); idle connections are not pinged, so a server with gRPC's
      * default ping policy does not answer with GOAWAY.
      */
@@ -31,8 +33,8 @@ public interface ChannelFactory {
 
     /** The same channel with another idle timeout, and interceptors (a bench counts bytes with one). */
     static ChannelFactory netty(Duration idleTimeout, List<ClientInterceptor> interceptors) {
-        return (target, keepAlive) -> NettyChannelBuilder.forAddress(target.host(), target.port())
-                .usePlaintext()
+        return (target, keepAlive, tls) -> NettyChannelBuilder.forAddress(target.host(), target.port())
+                .sslContext(tls)
                 .keepAliveTime(keepAlive.toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(false)

@@ -1,22 +1,21 @@
 package dev.tide.agent.transport;
 
+import com.google.protobuf.ByteString;
 import dev.tide.agent.AgentException;
-import dev.tide.agent.apply.Sha256;
-import dev.tide.agent.state.Identity;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Exchanges the enrollment token for an identity. Retries while the control plane is unreachable
- * (it may still be starting); a refusal is final.
+ * Exchanges the enrollment token and a certificate request for an identity and certificate.
+ * Retries while the control plane is unreachable (it may still be starting), with the same
+ * request: the control plane answers a repeated request with the node it already made, so a lost
+ * reply does not strand the node. A refusal is final.
  */
 public final class Enroller {
     private static final Logger log = LoggerFactory.getLogger(Enroller.class);
@@ -24,16 +23,15 @@ public final class Enroller {
     private final GatewayClient gateway;
     private final Sleeper sleeper;
     private final Backoff backoff;
-    private final Clock clock;
 
-    public Enroller(GatewayClient gateway, Sleeper sleeper, Backoff backoff, Clock clock) {
+    public Enroller(GatewayClient gateway, Sleeper sleeper, Backoff backoff) {
         this.gateway = gateway;
         this.sleeper = sleeper;
         this.backoff = backoff;
-        this.clock = clock;
     }
 
-    public Identity enroll(String token, String name, Map<String, String> labels, String pushEndpoint, String version)
+    public EnrollResponse enroll(
+            String token, String name, Map<String, String> labels, String pushEndpoint, String version, byte[] csr)
             throws AgentException, InterruptedException {
         EnrollRequest request = EnrollRequest.newBuilder()
                 .setToken(token)
@@ -41,6 +39,7 @@ public final class Enroller {
                 .putAllLabels(labels)
                 .setPushEndpoint(pushEndpoint)
                 .setAgentVersion(version)
+                .setCsr(ByteString.copyFrom(csr))
                 .build();
         while (true) {
             try {
@@ -50,19 +49,19 @@ public final class Enroller {
                         name,
                         response.getNodeId(),
                         response.getEnvironment());
-                return new Identity(
-                        response.getNodeId(),
-                        name,
-                        response.getEnvironment(),
-                        response.getNodeCredential(),
-                        Sha256.hex(response.getSessionToken().getBytes(StandardCharsets.UTF_8)),
-                        response.getSchedule(),
-                        clock.instant());
+                return response;
             } catch (StatusRuntimeException e) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException("enrollment cancelled");
                 }
                 Status.Code code = e.getStatus().getCode();
+                if (code == Status.Code.UNAVAILABLE && handshakeRefused(e)) {
+                    throw new AgentException(
+                            "enrollment refused: the TLS handshake with the control plane failed (" + describe(e)
+                                    + "); check that the token's CA fingerprint belongs to this control plane",
+                            1,
+                            e);
+                }
                 if (!retryable(code)) {
                     throw new AgentException(
                             "enrollment refused by the control plane (" + code + "): " + describe(e), 1, e);
@@ -81,6 +80,17 @@ public final class Enroller {
                 || code == Status.Code.ABORTED
                 || code == Status.Code.INTERNAL
                 || code == Status.Code.UNKNOWN;
+    }
+
+    /** A certificate the agent would not trust: retrying cannot help, and may be someone in between. */
+    static boolean handshakeRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException
+                    || t instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String describe(StatusRuntimeException e) {

@@ -8,18 +8,20 @@ import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.FetchArtifactRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateResponse;
+import dev.tide.proto.agent.v1.RenewCertificateRequest;
+import dev.tide.proto.agent.v1.RenewCertificateResponse;
 import dev.tide.proto.agent.v1.ReportStatusResponse;
 import dev.tide.proto.agent.v1.StatusReport;
-import io.grpc.CallCredentials;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The agent's side of AgentGateway: every call carries the node credential (once enrolled) and a
- * deadline.
+ * The agent's side of AgentGateway: every call has a deadline, and goes over mutual TLS with the
+ * node's certificate (once enrolled).
  */
 public final class GatewayClient implements AutoCloseable {
     /** Receives the chunks of one artifact download. */
@@ -29,25 +31,42 @@ public final class GatewayClient implements AutoCloseable {
         boolean accept(ArtifactChunk chunk) throws E;
     }
 
-    private final ManagedChannel channel;
+    private final Supplier<ManagedChannel> opener;
     private final Duration rpcTimeout;
     private final Duration fetchTimeout;
-    private volatile CallCredentials credentials;
+    private volatile ManagedChannel channel;
 
-    public GatewayClient(ManagedChannel channel, Duration rpcTimeout, Duration fetchTimeout) {
-        this.channel = channel;
+    /**
+     * {@code opener} makes the channel, now and again after {@link #reconnect()}: a renewed
+     * certificate is presented only on a new connection.
+     */
+    public GatewayClient(Supplier<ManagedChannel> opener, Duration rpcTimeout, Duration fetchTimeout) {
+        this.opener = opener;
         this.rpcTimeout = rpcTimeout;
         this.fetchTimeout = fetchTimeout;
+        this.channel = opener.get();
     }
 
-    public void useCredential(String nodeCredential) {
-        this.credentials = new BearerCredentials(nodeCredential);
+    /**
+     * Opens a new channel for the next calls and lets calls in flight on the old one finish (a
+     * parked long-poll ends within its wait).
+     */
+    public void reconnect() {
+        ManagedChannel old = channel;
+        channel = opener.get();
+        old.shutdown();
     }
 
     public EnrollResponse enroll(EnrollRequest request) {
         return AgentGatewayGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .enroll(request);
+    }
+
+    public ListenableFuture<RenewCertificateResponse> renewCertificate(RenewCertificateRequest request) {
+        return AgentGatewayGrpc.newFutureStub(channel)
+                .withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .renewCertificate(request);
     }
 
     public GetDesiredStateResponse getDesiredState(GetDesiredStateRequest request, Duration deadline) {
@@ -58,14 +77,12 @@ public final class GatewayClient implements AutoCloseable {
     public ListenableFuture<GetDesiredStateResponse> getDesiredStateAsync(
             GetDesiredStateRequest request, Duration deadline) {
         return AgentGatewayGrpc.newFutureStub(channel)
-                .withCallCredentials(credentials)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
                 .getDesiredState(request);
     }
 
     public ListenableFuture<ReportStatusResponse> reportStatus(StatusReport report) {
         return AgentGatewayGrpc.newFutureStub(channel)
-                .withCallCredentials(credentials)
                 .withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .reportStatus(report);
     }
@@ -88,16 +105,15 @@ public final class GatewayClient implements AutoCloseable {
     }
 
     private AgentGatewayGrpc.AgentGatewayBlockingStub blocking(Duration deadline) {
-        return AgentGatewayGrpc.newBlockingStub(channel)
-                .withCallCredentials(credentials)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return AgentGatewayGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() {
-        channel.shutdownNow();
+        ManagedChannel c = channel;
+        c.shutdownNow();
         try {
-            channel.awaitTermination(2, TimeUnit.SECONDS);
+            c.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

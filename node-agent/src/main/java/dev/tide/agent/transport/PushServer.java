@@ -3,20 +3,24 @@ package dev.tide.agent.transport;
 import dev.tide.agent.HostPort;
 import dev.tide.agent.apply.ArtifactCache;
 import dev.tide.agent.state.LocalState;
+import dev.tide.proto.agent.v1.CertificateIssued;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerStreamTracer;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's listener for push sessions ({@code --listen}). Accepts the control plane's
- * keepalive pings every 20s, also between calls, so an idle session survives middleboxes.
+ * The agent's listener for push sessions ({@code --listen}): mutual TLS that presents the node's
+ * certificate and admits only the control plane's. Accepts the control plane's keepalive pings
+ * every 20s, also between calls, so an idle session survives middleboxes.
  */
 public final class PushServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PushServer.class);
@@ -26,22 +30,30 @@ public final class PushServer implements AutoCloseable {
 
     public PushServer(
             HostPort listen,
+            SslContext tls,
             Supplier<String> nodeId,
-            Supplier<String> sessionTokenSha256,
+            BooleanSupplier ready,
             LocalState state,
             ScheduleState schedules,
             StatusReporter reporter,
             ArtifactCache cache,
             ServerStreamTracer.Factory tracer,
-            ApplySubmitter submitter) {
+            ApplySubmitter submitter,
+            Consumer<CertificateIssued> certificates) {
         this.service = new SessionService(
-                nodeId, state, schedules, reporter, new PushApplyHandler(state, cache, submitter, reporter));
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()));
+                nodeId,
+                ready,
+                state,
+                schedules,
+                reporter,
+                new PushApplyHandler(state, cache, submitter, reporter),
+                certificates);
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+                .sslContext(tls);
         if (tracer != null) {
             builder.addStreamTracerFactory(tracer);
         }
-        this.server = builder.addService(
-                        ServerInterceptors.intercept(service, new SessionAuthInterceptor(sessionTokenSha256)))
+        this.server = builder.addService(service)
                 .permitKeepAliveTime(20, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(60, TimeUnit.SECONDS)
@@ -53,6 +65,11 @@ public final class PushServer implements AutoCloseable {
         server.start();
         log.info("listening for push sessions on {}", address());
         return this;
+    }
+
+    /** Asks for a certificate over the open session; false when there is none. */
+    public boolean requestCertificate(byte[] csr) {
+        return service.requestCertificate(csr);
     }
 
     /** The bound address (the real port when listening on port 0). */

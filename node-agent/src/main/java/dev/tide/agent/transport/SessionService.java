@@ -1,24 +1,32 @@
 package dev.tide.agent.transport;
 
+import com.google.protobuf.ByteString;
 import dev.tide.agent.AgentVersion;
 import dev.tide.agent.state.LocalState;
 import dev.tide.proto.agent.v1.AgentMessage;
 import dev.tide.proto.agent.v1.AgentSessionGrpc;
+import dev.tide.proto.agent.v1.CertificateIssued;
+import dev.tide.proto.agent.v1.CertificateRequest;
 import dev.tide.proto.agent.v1.ControlMessage;
 import dev.tide.proto.agent.v1.Hello;
 import dev.tide.proto.agent.v1.ModeAck;
 import dev.tide.proto.agent.v1.Pong;
 import dev.tide.proto.agent.v1.SetMode;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves AgentSession: says Hello, reports what happened since the last session, then dispatches
- * Apply/ArtifactChunk, SetMode and Ping. A second session replaces the first.
+ * Apply/ArtifactChunk, SetMode, Ping and CertificateIssued. A second session replaces the first.
+ * Only the control plane reaches this far: the listener's TLS admits no other certificate. Until
+ * the agent is ready (enrolled and wired), sessions are refused.
  */
 final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
     private static final Logger log = LoggerFactory.getLogger(SessionService.class);
@@ -28,15 +36,21 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
     private final ScheduleState schedules;
     private final StatusReporter reporter;
     private final PushApplyHandler applies;
+    private final BooleanSupplier ready;
+    private final Consumer<CertificateIssued> certificates;
     private final AtomicReference<PushSession> current = new AtomicReference<>();
 
     SessionService(
             Supplier<String> nodeId,
+            BooleanSupplier ready,
             LocalState state,
             ScheduleState schedules,
             StatusReporter reporter,
-            PushApplyHandler applies) {
+            PushApplyHandler applies,
+            Consumer<CertificateIssued> certificates) {
         this.nodeId = nodeId;
+        this.ready = ready;
+        this.certificates = certificates;
         this.state = state;
         this.schedules = schedules;
         this.reporter = reporter;
@@ -45,6 +59,20 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
 
     @Override
     public StreamObserver<ControlMessage> session(StreamObserver<AgentMessage> responses) {
+        if (!ready.getAsBoolean()) {
+            responses.onError(
+                    Status.UNAVAILABLE.withDescription("the agent is starting").asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(ControlMessage value) {}
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+            };
+        }
         PushSession session = new PushSession((ServerCallStreamObserver<AgentMessage>) responses, this);
         PushSession previous = current.getAndSet(session);
         if (previous != null) {
@@ -76,6 +104,7 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
                                 .setNonce(message.getPing().getNonce())
                                 .setAppliedGeneration(state.appliedGeneration()))
                         .build());
+            case CERTIFICATE_ISSUED -> certificates.accept(message.getCertificateIssued());
             case KIND_NOT_SET -> log.debug("empty control message ignored");
         }
     }
@@ -93,6 +122,15 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
         }
         reporter.detach(session);
         applies.sessionEnded(session);
+    }
+
+    /** Asks for a certificate over the open session; false when there is none. */
+    boolean requestCertificate(byte[] csr) {
+        PushSession session = current.get();
+        return session != null
+                && session.send(AgentMessage.newBuilder()
+                        .setCertificateRequest(CertificateRequest.newBuilder().setCsr(ByteString.copyFrom(csr)))
+                        .build());
     }
 
     /** Ends the open session (agent shutdown). */

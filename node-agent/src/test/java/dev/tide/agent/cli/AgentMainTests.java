@@ -64,6 +64,24 @@ class AgentMainTests {
     }
 
     @Test
+    void aTokenWithoutTheCaFingerprintIsBadInput() {
+        int code = run(
+                "--control-plane",
+                "127.0.0.1:1",
+                "--data-dir",
+                dir.toString(),
+                "--name",
+                "n1",
+                "--enroll-token",
+                "tide_enroll_abc");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err())
+                .startsWith("tide-agent: --enroll-token: must end with '.' and the control plane's CA fingerprint")
+                .hasLineCount(1);
+    }
+
+    @Test
     void aRefusedEnrollmentExitsNonZeroWithTheReason() throws Exception {
         try (FakeControlPlane cp = new FakeControlPlane()) {
             cp.refuseEnrollment();
@@ -76,7 +94,7 @@ class AgentMainTests {
                     "--name",
                     "n1",
                     "--enroll-token",
-                    "used-token");
+                    FakeControlPlane.ENROLL_TOKEN);
 
             assertThat(code).isEqualTo(1);
             assertThat(err())

@@ -18,6 +18,14 @@ import dev.tide.proto.agent.v1.GetDesiredStateResponse;
 import dev.tide.proto.agent.v1.ReportStatusResponse;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.StatusReport;
+import dev.tide.security.Fingerprints;
+import dev.tide.security.KeyMaterial;
+import dev.tide.security.PeerIdentity;
+import dev.tide.security.PeerTrustManager;
+import dev.tide.security.Pem;
+import dev.tide.security.ReloadableKeyManager;
+import dev.tide.security.ca.CertificateAuthority;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -25,37 +33,49 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
- * A small control plane for tests: serves AgentGateway over real gRPC on a localhost port, holds
- * one node's desired state and records what the agent sent.
+ * A small control plane for tests: serves AgentGateway over real gRPC with mutual TLS on a
+ * localhost port, with its own CA (issuing the node's certificate from the agent's request at
+ * enrollment, as the real one does), holds one node's desired state and records what the agent
+ * sent.
  */
 public final class FakeControlPlane implements AutoCloseable {
-    public static final String ENROLL_TOKEN = "enroll-token-1";
-    public static final String NODE_CREDENTIAL = "node-credential-1";
-    public static final String SESSION_TOKEN = "session-token-1";
+    /** One CA for every fake, so the token (which pins it) can be a constant. */
+    public static final CertificateAuthority CA =
+            CertificateAuthority.generate("fake control plane CA", Duration.ofDays(1), Clock.systemUTC());
+
+    public static final String ENROLL_SECRET = "enroll-token-1";
+    public static final String ENROLL_TOKEN = ENROLL_SECRET + "." + Fingerprints.sha256(CA.certificate());
     public static final String NODE_ID = "7f1c1a52-0000-4000-8000-000000000001";
     public static final String ENVIRONMENT = "staging";
     /** Names the fake's own server threads, so tests can tell them from the agent's. */
     public static final String SERVER_THREAD_PREFIX = "fake-control-plane-";
 
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     public final List<EnrollRequest> enrollments = new CopyOnWriteArrayList<>();
     public final List<GetDesiredStateRequest> polls = new CopyOnWriteArrayList<>();
@@ -64,7 +84,9 @@ public final class FakeControlPlane implements AutoCloseable {
 
     public final List<StatusReport> reports = new CopyOnWriteArrayList<>();
     public final List<FetchArtifactRequest> fetches = new CopyOnWriteArrayList<>();
+    /** Why calls without a valid node certificate were refused. */
     public final List<String> rejectedCredentials = new CopyOnWriteArrayList<>();
+
     public final AtomicInteger authorizedCalls = new AtomicInteger();
     private final Map<String, byte[]> artifacts = new ConcurrentHashMap<>();
     private final Object lock = new Object();
@@ -75,6 +97,9 @@ public final class FakeControlPlane implements AutoCloseable {
     });
     private final Server server;
     private volatile boolean refuseEnroll;
+    private final AtomicInteger enrollmentRepliesToDrop = new AtomicInteger();
+    private volatile Duration certificateValidity = Duration.ofHours(1);
+    public final List<String> renewals = new CopyOnWriteArrayList<>();
     private Schedule schedule = watch(5);
     private DesiredState desired;
     private long generation;
@@ -82,7 +107,13 @@ public final class FakeControlPlane implements AutoCloseable {
     private String nodeName = "node-1";
 
     public FakeControlPlane() throws IOException {
+        KeyMaterial own = CA.issueWithNewKey(
+                PeerIdentity.controlPlane(), "fake control plane", List.of("127.0.0.1"), Duration.ofHours(1));
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .sslContext(GrpcSslContexts.configure(SslContextBuilder.forServer(new ReloadableKeyManager(own)))
+                        .trustManager(PeerTrustManager.anyNode(CA::certificate, Clock.systemUTC()))
+                        .clientAuth(ClientAuth.OPTIONAL)
+                        .build())
                 .executor(serverThreads) // its own threads: a parked long-poll holds one here
                 .addService(ServerInterceptors.intercept(new Gateway(), new CredentialCheck()))
                 .build()
@@ -112,6 +143,52 @@ public final class FakeControlPlane implements AutoCloseable {
 
     public void refuseEnrollment() {
         refuseEnroll = true;
+    }
+
+    /** The next {@code count} enrollments are done but their replies are lost (UNAVAILABLE). */
+    public void dropEnrollmentReplies(int count) {
+        enrollmentRepliesToDrop.set(count);
+    }
+
+    /** How long the certificates issued from now on are valid. */
+    public void issueCertificatesFor(Duration validity) {
+        certificateValidity = validity;
+    }
+
+    /** Key material the control plane would present, for playing its push dispatcher. */
+    public static KeyMaterial controlPlaneIdentity() {
+        return CA.issueWithNewKey(PeerIdentity.controlPlane(), "fake control plane", List.of(), Duration.ofHours(1));
+    }
+
+    /** What an enrolled agent presents when it calls: the node's certificate, trusting only the control plane. */
+    public static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext nodeClientTls() {
+        KeyMaterial node = CA.issueWithNewKey(
+                PeerIdentity.node(UUID.fromString(NODE_ID)), "node-1", List.of(), Duration.ofHours(1));
+        try {
+            return GrpcSslContexts.forClient()
+                    .keyManager(new ReloadableKeyManager(node))
+                    .trustManager(PeerTrustManager.controlPlane(CA::certificate, Clock.systemUTC()))
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A certificate chain (PEM) for the node's request, as the control plane would issue it. */
+    public String issue(byte[] csr) {
+        try {
+            List<X509Certificate> chain = CA.issue(
+                    CertificateAuthority.verifyRequest(csr),
+                    PeerIdentity.node(UUID.fromString(NODE_ID)),
+                    nodeName,
+                    List.of("127.0.0.1"),
+                    certificateValidity);
+            return Pem.certificates(chain);
+        } catch (CertificateAuthority.InvalidRequestException e) {
+            throw Status.INVALID_ARGUMENT
+                    .withDescription("csr " + e.getMessage())
+                    .asRuntimeException();
+        }
     }
 
     public void setSchedule(Schedule newSchedule) {
@@ -186,10 +263,10 @@ public final class FakeControlPlane implements AutoCloseable {
         public <Q, R> ServerCall.Listener<Q> interceptCall(
                 ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             if (!call.getMethodDescriptor().getBareMethodName().equals("Enroll")) {
-                String auth = headers.get(AUTHORIZATION);
-                if (!("Bearer " + NODE_CREDENTIAL).equals(auth)) {
-                    rejectedCredentials.add(String.valueOf(auth));
-                    call.close(Status.UNAUTHENTICATED.withDescription("bad credential"), new Metadata());
+                String refusal = refusal(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                if (refusal != null) {
+                    rejectedCredentials.add(refusal);
+                    call.close(Status.UNAUTHENTICATED.withDescription(refusal), new Metadata());
                     return new ServerCall.Listener<>() {};
                 }
                 authorizedCalls.incrementAndGet();
@@ -198,14 +275,29 @@ public final class FakeControlPlane implements AutoCloseable {
         }
     }
 
+    private static String refusal(SSLSession session) {
+        try {
+            X509Certificate leaf = (X509Certificate) session.getPeerCertificates()[0];
+            return PeerIdentity.of(leaf).equals(Optional.of(PeerIdentity.node(UUID.fromString(NODE_ID))))
+                    ? null
+                    : "not the node's certificate";
+        } catch (SSLPeerUnverifiedException | NullPointerException e) {
+            return "no client certificate";
+        }
+    }
+
     private final class Gateway extends AgentGatewayGrpc.AgentGatewayImplBase {
         @Override
         public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> out) {
             enrollments.add(request);
-            if (refuseEnroll || !request.getToken().equals(ENROLL_TOKEN)) {
+            if (refuseEnroll || !request.getToken().equals(ENROLL_SECRET)) {
                 out.onError(Status.PERMISSION_DENIED
                         .withDescription("enrollment token is unknown, used or expired")
                         .asRuntimeException());
+                return;
+            }
+            if (enrollmentRepliesToDrop.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                out.onError(Status.UNAVAILABLE.withDescription("reply lost").asRuntimeException());
                 return;
             }
             synchronized (lock) {
@@ -214,11 +306,23 @@ public final class FakeControlPlane implements AutoCloseable {
                 out.onNext(EnrollResponse.newBuilder()
                         .setNodeId(NODE_ID)
                         .setEnvironment(ENVIRONMENT)
-                        .setNodeCredential(NODE_CREDENTIAL)
-                        .setSessionToken(SESSION_TOKEN)
                         .setSchedule(schedule)
+                        .setCertificateChainPem(issue(request.getCsr().toByteArray()))
+                        .setCaCertificatePem(Pem.certificates(List.of(CA.certificate())))
                         .build());
             }
+            out.onCompleted();
+        }
+
+        @Override
+        public void renewCertificate(
+                dev.tide.proto.agent.v1.RenewCertificateRequest request,
+                StreamObserver<dev.tide.proto.agent.v1.RenewCertificateResponse> out) {
+            String chain = issue(request.getCsr().toByteArray());
+            renewals.add(chain);
+            out.onNext(dev.tide.proto.agent.v1.RenewCertificateResponse.newBuilder()
+                    .setCertificateChainPem(chain)
+                    .build());
             out.onCompleted();
         }
 

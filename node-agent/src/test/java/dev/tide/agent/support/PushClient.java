@@ -4,51 +4,59 @@ import dev.tide.agent.HostPort;
 import dev.tide.proto.agent.v1.AgentMessage;
 import dev.tide.proto.agent.v1.AgentSessionGrpc;
 import dev.tide.proto.agent.v1.ControlMessage;
+import dev.tide.security.KeyMaterial;
+import dev.tide.security.PeerTrustManager;
+import dev.tide.security.ReloadableKeyManager;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
 
-/** Plays the control plane's push dispatcher: opens a session on an agent's listener. */
+/**
+ * Plays the control plane's push dispatcher: opens a session on an agent's listener over mutual
+ * TLS, presenting the given key material (the control plane's, or an impostor's).
+ */
 public final class PushClient implements AutoCloseable {
     private final ManagedChannel channel;
     private final BlockingQueue<AgentMessage> received = new LinkedBlockingQueue<>();
     private final StreamObserver<ControlMessage> requests;
     private volatile Status closedWith;
 
-    public PushClient(HostPort agent, String sessionToken) {
+    public PushClient(HostPort agent) throws SSLException {
+        this(agent, FakeControlPlane.controlPlaneIdentity());
+    }
+
+    public PushClient(HostPort agent, KeyMaterial presented) throws SSLException {
         channel = NettyChannelBuilder.forAddress(agent.host(), agent.port())
-                .usePlaintext()
+                .sslContext(GrpcSslContexts.forClient()
+                        .keyManager(new ReloadableKeyManager(presented))
+                        .trustManager(PeerTrustManager.anyNode(FakeControlPlane.CA::certificate, Clock.systemUTC()))
+                        .build())
                 .build();
-        Metadata headers = new Metadata();
-        if (sessionToken != null) {
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + sessionToken);
-        }
-        requests = AgentSessionGrpc.newStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .session(new StreamObserver<>() {
-                    @Override
-                    public void onNext(AgentMessage message) {
-                        received.add(message);
-                    }
+        requests = AgentSessionGrpc.newStub(channel).session(new StreamObserver<>() {
+            @Override
+            public void onNext(AgentMessage message) {
+                received.add(message);
+            }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        closedWith = Status.fromThrowable(t);
-                    }
+            @Override
+            public void onError(Throwable t) {
+                closedWith = Status.fromThrowable(t);
+            }
 
-                    @Override
-                    public void onCompleted() {
-                        closedWith = Status.OK;
-                    }
-                });
+            @Override
+            public void onCompleted() {
+                closedWith = Status.OK;
+            }
+        });
     }
 
     public void send(ControlMessage message) {

@@ -38,10 +38,9 @@ class PullArtifactSourceTests {
 
     private PullArtifactSource source(HostPort target) {
         gateway = new GatewayClient(
-                ChannelFactory.netty().open(target, Duration.ofSeconds(60)),
+                () -> ChannelFactory.netty().open(target, Duration.ofSeconds(60), FakeControlPlane.nodeClientTls()),
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10));
-        gateway.useCredential(FakeControlPlane.NODE_CREDENTIAL);
         return new PullArtifactSource(gateway, new ArtifactCache(dir));
     }
 

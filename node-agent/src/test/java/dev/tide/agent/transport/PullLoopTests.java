@@ -57,10 +57,9 @@ class PullLoopTests {
 
     private PullLoop loop(HostPort target, boolean listening, RandomGenerator random) {
         gateway = new GatewayClient(
-                ChannelFactory.netty().open(target, Duration.ofSeconds(60)),
+                () -> ChannelFactory.netty().open(target, Duration.ofSeconds(60), FakeControlPlane.nodeClientTls()),
                 Duration.ofSeconds(5),
                 Duration.ofMinutes(1));
-        gateway.useCredential(FakeControlPlane.NODE_CREDENTIAL);
         return new PullLoop(
                 FakeControlPlane.NODE_ID,
                 gateway,

@@ -1,0 +1,250 @@
+package dev.tide.controlplane.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.tide.controlplane.IntegrationTest;
+import dev.tide.controlplane.pki.ControlPlanePki;
+import dev.tide.proto.agent.v1.AgentGatewayGrpc;
+import dev.tide.proto.agent.v1.EnrollRequest;
+import dev.tide.proto.agent.v1.EnrollResponse;
+import dev.tide.proto.agent.v1.GetDesiredStateRequest;
+import dev.tide.proto.agent.v1.GetDesiredStateResponse;
+import dev.tide.proto.agent.v1.RenewCertificateRequest;
+import dev.tide.security.Csr;
+import dev.tide.security.KeyMaterial;
+import dev.tide.security.PeerIdentity;
+import dev.tide.security.Pem;
+import dev.tide.security.ca.CertificateAuthority;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
+
+/** The attacks mutual TLS must stop, against the running control plane over real sockets. */
+class MutualTlsTests extends IntegrationTest {
+    @Autowired
+    GrpcServerLifecycle grpcServer;
+
+    @Autowired
+    ControlPlanePki pki;
+
+    AgentChannels agents;
+    String env;
+
+    @BeforeEach
+    void connect() {
+        agents = new AgentChannels(grpcServer.getPort(), pki);
+        env = createEnvironment("PULL");
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        agents.close();
+    }
+
+    @Test
+    void aPlaintextClientIsRefused() throws Exception {
+        ManagedChannel plain = Grpc.newChannelBuilder(
+                        "127.0.0.1:" + grpcServer.getPort(), InsecureChannelCredentials.create())
+                .build();
+        try {
+            StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(plain)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .enroll(EnrollRequest.newBuilder()
+                            .setToken(token())
+                            .setName("plain")
+                            .build()));
+
+            assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(count("select count(*) from node where environment = ?", env))
+                    .isZero();
+        } finally {
+            plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void everyCallButEnrollNeedsANodeCertificate() {
+        EnrollResponse node = agents.enroll(token(), "web-1");
+
+        StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(agents.anonymous())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getDesiredState(GetDesiredStateRequest.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .build()));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(refused.getStatus().getDescription()).contains("node certificate is required");
+    }
+
+    @Test
+    void aCertificateFromAnotherCaIsRefusedAtTheHandshake() {
+        EnrollResponse node = agents.enroll(token(), "web-1");
+        KeyMaterial forged = CertificateAuthority.generate("forger", Duration.ofDays(1), Clock.systemUTC())
+                .issueWithNewKey(
+                        PeerIdentity.node(UUID.fromString(node.getNodeId())), "web-1", List.of(), Duration.ofHours(1));
+
+        StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(agents.presenting(forged))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getDesiredState(GetDesiredStateRequest.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .build()));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
+    @Test
+    void removingANodeRevokesItsCertificateForNewCallsAndParkedWatches() throws Exception {
+        EnrollResponse node = agents.enroll(token(), "doomed");
+        ManagedChannel channel = agents.channel(node);
+        GetDesiredStateResponse now = AgentGatewayGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getDesiredState(GetDesiredStateRequest.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .build());
+        long generation = now.hasState() ? now.getState().getGeneration() : 0;
+        CompletableFuture<GetDesiredStateResponse> watch = new CompletableFuture<>();
+        AgentGatewayGrpc.newStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .getDesiredState(
+                        GetDesiredStateRequest.newBuilder()
+                                .setNodeId(node.getNodeId())
+                                .setKnownGeneration(generation)
+                                .setWaitSeconds(50)
+                                .build(),
+                        observer(watch));
+
+        as(admin()).delete("/api/v1/nodes/{id}", node.getNodeId()).expect(204);
+
+        Throwable ended = catchThrowable(() -> watch.get(10, TimeUnit.SECONDS));
+        assertThat(Status.fromThrowable(ended).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getDesiredState(GetDesiredStateRequest.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(refused.getStatus().getDescription()).contains("removed");
+    }
+
+    @Test
+    void aRetriedEnrollmentGetsTheSameNodeAndTakesNoSecondUse() throws Exception {
+        String token = token();
+        KeyPair keys = KeyMaterial.generateKeyPair();
+        EnrollRequest.Builder request = EnrollRequest.newBuilder()
+                .setToken(token)
+                .setName("retried")
+                .setCsr(ByteString.copyFrom(Csr.create(keys, "retried")));
+
+        EnrollResponse first = agents.enroll(request.clone());
+        EnrollResponse again = agents.enroll(request.clone()); // the first reply was "lost"
+
+        assertThat(again.getNodeId()).isEqualTo(first.getNodeId());
+        assertThat(Pem.parseCertificates(again.getCertificateChainPem()).get(0).getPublicKey())
+                .isEqualTo(keys.getPublic());
+        assertThat(count("select count(*) from node where environment = ?", env))
+                .isEqualTo(1);
+        assertThat(count("select uses from enrollment_token where environment = ?", env))
+                .isEqualTo(1);
+        // Another key under the same name is not a retry.
+        StatusRuntimeException other = refused(
+                () -> agents.enroll(EnrollRequest.newBuilder().setToken(token).setName("retried")));
+        assertThat(other.getStatus().getCode()).isIn(Status.Code.ALREADY_EXISTS, Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void aBadCertificateRequestIsInvalidArgumentNamingTheField() {
+        StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(agents.anonymous())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .enroll(EnrollRequest.newBuilder()
+                        .setToken(token())
+                        .setName("bad-csr")
+                        .setCsr(ByteString.copyFromUtf8("not a csr"))
+                        .build()));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refused.getStatus().getDescription()).contains("csr");
+        assertThat(count("select count(*) from node where environment = ?", env))
+                .isZero();
+    }
+
+    @Test
+    void aNodeRenewsItsCertificateForANewKey() throws Exception {
+        EnrollResponse node = agents.enroll(token(), "renewer");
+        KeyPair next = KeyMaterial.generateKeyPair();
+        pki.nodeTrust()
+                .checkClientTrusted(agents.material(node).chain().toArray(X509Certificate[]::new), "EC"); // DEBUG
+
+        String chain = AgentGatewayGrpc.newBlockingStub(agents.channel(node))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .renewCertificate(RenewCertificateRequest.newBuilder()
+                        .setCsr(ByteString.copyFrom(Csr.create(next, "renewer")))
+                        .build())
+                .getCertificateChainPem();
+
+        X509Certificate leaf = Pem.parseCertificates(chain).get(0);
+        assertThat(leaf.getPublicKey()).isEqualTo(next.getPublic());
+        assertThat(PeerIdentity.of(leaf)).contains(PeerIdentity.node(UUID.fromString(node.getNodeId())));
+        ManagedChannel renewed = agents.presenting(new KeyMaterial(next.getPrivate(), Pem.parseCertificates(chain)));
+        assertThat(AgentGatewayGrpc.newBlockingStub(renewed)
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .getDesiredState(GetDesiredStateRequest.newBuilder()
+                                .setNodeId(node.getNodeId())
+                                .build())
+                        .hasSchedule())
+                .isTrue();
+        await().until(() -> count(
+                        "select count(*) from audit_event where action = 'node.certificate.renew' and subject = ?",
+                        "node/" + node.getNodeId())
+                == 1);
+    }
+
+    private String token() {
+        return as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of(), env)
+                .expect(201)
+                .text("/token");
+    }
+
+    private static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
+    private static StatusRuntimeException refused(Runnable call) {
+        Throwable thrown = catchThrowable(call::run);
+        assertThat(thrown).isInstanceOf(StatusRuntimeException.class);
+        return (StatusRuntimeException) thrown;
+    }
+}
