@@ -36,7 +36,12 @@ import tools.jackson.databind.JsonNode;
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"tide.admin-password=" + IntegrationTest.ADMIN_PASSWORD, "spring.grpc.server.port=0"})
+        properties = {
+            "tide.admin-password=" + IntegrationTest.ADMIN_PASSWORD,
+            "spring.grpc.server.port=0",
+            // A throttled sign-in is let in again after 2 s, so a test can wait for it.
+            "tide.login.lockout=2s"
+        })
 @AutoConfigureMockMvc
 public abstract class IntegrationTest {
     /** Password of the bootstrap user {@code admin}. */

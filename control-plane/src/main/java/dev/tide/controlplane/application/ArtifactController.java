@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import org.springframework.core.io.InputStreamResource;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -58,12 +60,26 @@ class ArtifactController {
         return ArtifactView.of(artifacts.get(sha256));
     }
 
+    /**
+     * The bytes, always as a download: the uploader chose the media type, so serving it inline
+     * would let any DEPLOYER put HTML or SVG with scripts on the console's origin. The stored
+     * media type stays in the metadata; a browser never renders or sniffs the content, and the
+     * sandbox policy denies it scripts and same-origin access even if it is opened anyway.
+     */
     @GetMapping("/{sha256}/content")
     ResponseEntity<InputStreamResource> content(@PathVariable String sha256) throws IOException {
         Artifact artifact = artifacts.get(sha256);
         return ResponseEntity.ok()
-                .contentType(MediaType.parseMediaType(artifact.getMediaType()))
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .contentLength(artifact.getSize())
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        ContentDisposition.attachment()
+                                .filename(artifact.getSha256())
+                                .build()
+                                .toString())
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", "sandbox; default-src 'none'")
                 .body(new InputStreamResource(artifacts.open(sha256, 0)));
     }
 }

@@ -14,6 +14,9 @@ final class Placeholders {
     private static final Pattern KNOWN =
             Pattern.compile("node\\.name|environment\\.name|node\\.label\\.[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
+    /** The rule in words, for values that must not be quoted back (secrets). */
+    static final String RULE = "may use '${' only for ${node.name}, ${node.label.KEY} or ${environment.name}";
+
     private Placeholders() {}
 
     /** Why {@code value} is not acceptable, or empty when every placeholder in it is known. */

@@ -7,6 +7,8 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -37,6 +39,11 @@ public class Release {
     @Column(nullable = false, columnDefinition = "jsonb")
     private Map<String, String> env;
 
+    /** Write-only: delivered to agents, never shown. See {@link #getSecretEnv()}. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "secret_env", nullable = false, columnDefinition = "jsonb")
+    private Map<String, String> secretEnv;
+
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(name = "config_files", nullable = false, columnDefinition = "jsonb")
     private Map<String, String> configFiles;
@@ -63,6 +70,7 @@ public class Release {
         this.artifactSha256 = spec.artifactSha256();
         this.start = List.copyOf(spec.start());
         this.env = Map.copyOf(spec.env());
+        this.secretEnv = Map.copyOf(spec.secretEnv());
         this.configFiles = Map.copyOf(spec.configFiles());
         this.healthCheck = spec.healthCheck();
         this.signature = spec.signature();
@@ -92,6 +100,19 @@ public class Release {
 
     public Map<String, String> getEnv() {
         return env;
+    }
+
+    /**
+     * The secret values, for delivery to the agents that run the release and for nothing else:
+     * no API answer, page or audit event may contain them. Views use {@link #getSecretEnvNames()}.
+     */
+    public Map<String, String> getSecretEnv() {
+        return secretEnv;
+    }
+
+    /** The names of the secret variables, sorted: what users may see of them. */
+    public SortedSet<String> getSecretEnvNames() {
+        return new TreeSet<>(secretEnv.keySet());
     }
 
     public Map<String, String> getConfigFiles() {

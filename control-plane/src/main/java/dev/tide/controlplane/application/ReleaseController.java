@@ -1,6 +1,7 @@
 package dev.tide.controlplane.application;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,6 +24,10 @@ class ReleaseController {
         this.releases = releases;
     }
 
+    /** What a secret value is shown as: the name is visible, the value never. */
+    static final String MASK = "••••••";
+
+    /** A release as users see it; secret env values are masked, whatever the caller's role. */
     record ReleaseView(
             UUID id,
             String application,
@@ -30,6 +35,7 @@ class ReleaseController {
             String artifactSha256,
             List<String> start,
             Map<String, String> env,
+            Map<String, String> secretEnv,
             Map<String, String> configFiles,
             HealthCheckSpec healthCheck,
             boolean signed,
@@ -43,12 +49,19 @@ class ReleaseController {
                     r.getArtifactSha256(),
                     r.getStart(),
                     r.getEnv(),
+                    masked(r),
                     r.getConfigFiles(),
                     r.getHealthCheck(),
                     r.getSignature() != null,
                     r.getCreatedBy(),
                     r.getCreatedAt());
         }
+    }
+
+    private static Map<String, String> masked(Release r) {
+        Map<String, String> masked = new LinkedHashMap<>();
+        r.getSecretEnvNames().forEach(name -> masked.put(name, MASK));
+        return masked;
     }
 
     @GetMapping

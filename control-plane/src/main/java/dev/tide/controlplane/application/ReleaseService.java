@@ -46,10 +46,14 @@ public class ReleaseService {
                     "release " + application + "@" + spec.version() + " already exists; releases are immutable");
         }
         Release release = releases.save(new Release(application, spec, AuditService.currentActor(), clock.instant()));
+        // Secret values are never audited; their names are.
         audit.record(
                 "release.create",
                 "application/" + application,
-                Map.of("version", spec.version(), "artifactSha256", spec.artifactSha256()));
+                Map.of(
+                        "version", spec.version(),
+                        "artifactSha256", spec.artifactSha256(),
+                        "secretEnv", release.getSecretEnvNames()));
         return release;
     }
 

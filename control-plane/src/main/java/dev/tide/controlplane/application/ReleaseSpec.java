@@ -10,13 +10,16 @@ import java.util.regex.Pattern;
 
 /**
  * What a user submits to create a release, validated field by field. Everything an agent will
- * execute or write to disk is checked here, before it is stored.
+ * execute or write to disk is checked here, before it is stored. {@code secretEnv} holds
+ * environment values that are written but never read back (passwords, keys): validated like
+ * {@code env}, and a name may be in only one of the two.
  */
 public record ReleaseSpec(
         String version,
         String artifactSha256,
         List<String> start,
         Map<String, String> env,
+        Map<String, String> secretEnv,
         Map<String, String> configFiles,
         HealthCheckSpec healthCheck,
         String signature) {
@@ -33,6 +36,7 @@ public record ReleaseSpec(
 
     public ReleaseSpec {
         env = env == null ? Map.of() : env;
+        secretEnv = secretEnv == null ? Map.of() : secretEnv;
         configFiles = configFiles == null ? Map.of() : configFiles;
     }
 
@@ -46,7 +50,17 @@ public record ReleaseSpec(
             errors.add(new FieldError("artifactSha256", "must be 64 lower-case hex characters"));
         }
         validateStart(errors);
-        validateEnv(errors);
+        validateEnv("env", env, errors);
+        validateEnv("secretEnv", secretEnv, errors);
+        secretEnv.keySet().stream()
+                .filter(env::containsKey)
+                .sorted()
+                .forEach(name -> errors.add(
+                        new FieldError("secretEnv." + name, "is also in env; a variable is either plain or secret")));
+        if (env.size() <= MAX_ENV && secretEnv.size() <= MAX_ENV && env.size() + secretEnv.size() > MAX_ENV) {
+            errors.add(new FieldError(
+                    "secretEnv", "env and secretEnv together must have at most " + MAX_ENV + " variables"));
+        }
         validateConfigFiles(errors);
         validateHealthCheck(errors);
         if (signature != null && signature.length() > 8192) {
@@ -77,19 +91,25 @@ public record ReleaseSpec(
         }
     }
 
-    private void validateEnv(List<FieldError> errors) {
-        if (env.size() > MAX_ENV) {
-            errors.add(new FieldError("env", "must have at most " + MAX_ENV + " variables"));
+    /**
+     * Names and values of one environment map. The agent fills in placeholders in secret values
+     * too, so they follow the same rule; a problem with one is described without quoting it.
+     */
+    private static void validateEnv(String prefix, Map<String, String> vars, List<FieldError> errors) {
+        boolean secret = prefix.equals("secretEnv");
+        if (vars.size() > MAX_ENV) {
+            errors.add(new FieldError(prefix, "must have at most " + MAX_ENV + " variables"));
         }
-        env.forEach((name, value) -> {
-            String field = "env." + name;
+        vars.forEach((name, value) -> {
+            String field = prefix + "." + name;
             if (!ENV_NAME.matcher(name).matches()) {
                 errors.add(new FieldError(
                         field, "is not a valid variable name (letters, digits, '_', not starting with a digit)"));
             } else if (value == null || value.length() > MAX_ENV_VALUE || value.indexOf('\0') >= 0) {
                 errors.add(new FieldError(field, "must be a string of at most " + MAX_ENV_VALUE + " characters"));
             } else {
-                Placeholders.problem(value).ifPresent(p -> errors.add(new FieldError(field, p)));
+                Placeholders.problem(value)
+                        .ifPresent(p -> errors.add(new FieldError(field, secret ? Placeholders.RULE : p)));
             }
         });
     }

@@ -8,12 +8,16 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.validation.BindingResult;
 
-/** The new-release form: argv and environment one per line, one kind of health check. */
+/**
+ * The new-release form: argv and environment one per line, one kind of health check. Secret
+ * environment values are write-only: the page never renders them, not even after an error.
+ */
 public class ReleaseForm {
     private String version;
     private String artifactSha256;
     private String start = "";
     private String env = "";
+    private String secretEnv = "";
     private String healthType = "none";
     private String healthPort;
     private String healthPath = "/health";
@@ -22,16 +26,10 @@ public class ReleaseForm {
 
     /** The spec to hand to the release service, or null when the text could not be read. */
     ReleaseSpec spec(BindingResult result) {
-        Map<String, String> vars = new LinkedHashMap<>();
-        List<String> lines = lines(env);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                result.rejectValue("env", "format", "line " + (i + 1) + " must look like NAME=value");
-                return null;
-            }
-            vars.put(line.substring(0, eq).trim(), line.substring(eq + 1));
+        Map<String, String> plain = vars("env", env, result);
+        Map<String, String> secrets = vars("secretEnv", secretEnv, result);
+        if (plain == null || secrets == null) {
+            return null;
         }
         HealthCheckSpec health = switch (healthType == null ? "none" : healthType) {
             case "http" ->
@@ -49,7 +47,8 @@ public class ReleaseForm {
                 version == null ? null : version.trim(),
                 artifactSha256 == null ? null : artifactSha256.trim().toLowerCase(java.util.Locale.ROOT),
                 lines(start),
-                vars,
+                plain,
+                secrets,
                 Map.of(),
                 health,
                 null);
@@ -65,6 +64,9 @@ public class ReleaseForm {
         }
         if (serviceField.startsWith("env")) {
             return "env";
+        }
+        if (serviceField.startsWith("secretEnv")) {
+            return "secretEnv";
         }
         if (serviceField.endsWith(".port")) {
             return "healthPort";
@@ -82,6 +84,22 @@ public class ReleaseForm {
             return "healthType";
         }
         return null;
+    }
+
+    /** {@code NAME=value} lines; null after rejecting the field when one is not. */
+    private static Map<String, String> vars(String field, String text, BindingResult result) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        List<String> lines = lines(text);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                result.rejectValue(field, "format", "line " + (i + 1) + " must look like NAME=value");
+                return null;
+            }
+            vars.put(line.substring(0, eq).trim(), line.substring(eq + 1));
+        }
+        return vars;
     }
 
     private static List<String> lines(String text) {
@@ -127,6 +145,14 @@ public class ReleaseForm {
 
     public void setEnv(String env) {
         this.env = env;
+    }
+
+    public String getSecretEnv() {
+        return secretEnv;
+    }
+
+    public void setSecretEnv(String secretEnv) {
+        this.secretEnv = secretEnv;
     }
 
     public String getHealthType() {

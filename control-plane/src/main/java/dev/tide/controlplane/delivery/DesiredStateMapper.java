@@ -42,6 +42,7 @@ final class DesiredStateMapper {
                 .setArtifactMediaType(artifact.getMediaType())
                 .addAllStart(r.getStart())
                 .putAllEnv(r.getEnv())
+                .putAllEnv(r.getSecretEnv())
                 .putAllConfigFiles(r.getConfigFiles())
                 .addAllDependsOn(dependsOnHere);
         if (r.getHealthCheck() != null) {

@@ -13,8 +13,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Creates the first admin when no user exists: with {@code TIDE_ADMIN_PASSWORD}, or with a
- * generated password that is logged once and written to {@code <data-dir>/admin-password}. Runs
- * before the web server opens its port, so no request ever meets a control plane without users.
+ * generated password written only to {@code <data-dir>/admin-password} (owner-only). The log names
+ * the file, never the password: logs are shipped, kept and read far more widely than the data
+ * directory. Runs before the web server opens its port, so no request ever meets a control plane
+ * without users.
  */
 @Component
 class AdminBootstrap implements SmartInitializingSingleton {
@@ -60,9 +62,8 @@ class AdminBootstrap implements SmartInitializingSingleton {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, generated + System.lineSeparator());
         log.warn(
-                "Created user '{}' with generated password: {}  (also written to {}; shown only this once)",
+                "Created user '{}' with a generated password; read it from {} (readable by this user only)",
                 ADMIN,
-                generated,
                 file);
     }
 }

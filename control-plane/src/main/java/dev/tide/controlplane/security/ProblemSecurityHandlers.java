@@ -12,14 +12,28 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import tools.jackson.databind.json.JsonMapper;
 
-/** 401 and 403 as problem documents, the same shape as every other API error. */
+/** 401, 403 and 429 as problem documents, the same shape as every other API error. */
 final class ProblemSecurityHandlers {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private ProblemSecurityHandlers() {}
 
+    /** 401, or 429 with {@code Retry-After} when the sign-in was throttled. */
     static AuthenticationEntryPoint unauthorized() {
         return (request, response, e) -> {
+            if (e instanceof LoginThrottledException throttled) {
+                response.setHeader("Retry-After", Long.toString(throttled.retryAfterSeconds()));
+                write(
+                        response,
+                        ProblemDetailsAdvice.problem(
+                                HttpStatus.TOO_MANY_REQUESTS,
+                                "too-many-sign-in-failures",
+                                "Too many failed sign-ins",
+                                "Too many wrong passwords for this user or from this address; retry after "
+                                        + throttled.retryAfterSeconds()
+                                        + " s. Scripts should use an API token."));
+                return;
+            }
             response.setHeader("WWW-Authenticate", "Basic realm=\"tide\", Bearer");
             write(
                     response,

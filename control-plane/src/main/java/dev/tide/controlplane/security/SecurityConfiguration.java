@@ -1,21 +1,28 @@
 package dev.tide.controlplane.security;
 
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
 
 /**
  * Two filter chains. The API chain ({@code /api}, {@code /actuator}, {@code /v3/api-docs}) is
  * stateless: HTTP Basic or a bearer API token on every request, errors as problem documents.
+ * Passwords, in both chains, are checked by {@link PasswordAuthentication} (throttled, cached).
  * The console chain uses form login with a session and CSRF protection. Access rules per role
  * live here, in one table, so they can be read and reviewed together.
  */
@@ -30,9 +37,11 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain apiChain(HttpSecurity http, ApiTokenService tokens) throws Exception {
+    SecurityFilterChain apiChain(HttpSecurity http, ApiTokenService tokens, PasswordAuthentication passwords)
+            throws Exception {
         AuthenticationEntryPoint unauthorized = ProblemSecurityHandlers.unauthorized();
         http.securityMatcher("/api/**", "/actuator/**", "/v3/api-docs/**")
+                .authenticationManager(passwords)
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .httpBasic(basic -> basic.authenticationEntryPoint(unauthorized))
@@ -67,11 +76,18 @@ class SecurityConfiguration {
      * The web console: form login, a session, CSRF on every form. Reading is open to every role;
      * each mutating form posts to a path whose rule below matches the REST API's rule for the same
      * change, so the console never allows more than the API. Anything not listed needs ADMIN.
+     * Every request of a session is held to the user as they are now (role, enabled), and a
+     * throttled sign-in is told so on the login page.
      */
     @Bean
     @Order(2)
-    SecurityFilterChain consoleChain(HttpSecurity http) throws Exception {
-        http.authorizeHttpRequests(auth -> auth
+    SecurityFilterChain consoleChain(HttpSecurity http, PasswordAuthentication passwords, SessionUsers users)
+            throws Exception {
+        http.authenticationManager(passwords)
+                .addFilterAfter(
+                        new SessionRecheckFilter(users, new HttpSessionSecurityContextRepository()),
+                        SecurityContextHolderFilter.class)
+                .authorizeHttpRequests(auth -> auth
                         // The error and access-denied pages are rendered by forwarding to them.
                         .dispatcherTypeMatchers(DispatcherType.FORWARD, DispatcherType.ERROR)
                         .permitAll()
@@ -94,10 +110,20 @@ class SecurityConfiguration {
                         // Environments, enrollment tokens, nodes, applications: ADMIN.
                         .anyRequest()
                         .hasRole(Role.ADMIN.name()))
-                .formLogin(form ->
-                        form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                .formLogin(form -> form.loginPage("/login")
+                        .defaultSuccessUrl("/", false)
+                        .failureHandler(SecurityConfiguration::loginFailed)
+                        .permitAll())
                 .logout(logout -> logout.logoutSuccessUrl("/login?logout").permitAll())
                 .exceptionHandling(e -> e.accessDeniedPage("/denied"));
         return http.build();
+    }
+
+    /** Back to the form: with how long to wait when throttled, else the usual error. */
+    private static void loginFailed(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
+            throws IOException {
+        String query =
+                e instanceof LoginThrottledException throttled ? "throttled=" + throttled.retryAfterSeconds() : "error";
+        response.sendRedirect(request.getContextPath() + "/login?" + query);
     }
 }

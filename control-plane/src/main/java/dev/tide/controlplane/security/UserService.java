@@ -8,6 +8,7 @@ import dev.tide.controlplane.system.NotFoundException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.core.userdetails.UserDetailsService;
@@ -26,12 +27,19 @@ public class UserService implements UserDetailsService {
     private final PasswordEncoder passwordEncoder;
     private final AuditService audit;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
 
-    UserService(AppUserRepository users, PasswordEncoder passwordEncoder, AuditService audit, Clock clock) {
+    UserService(
+            AppUserRepository users,
+            PasswordEncoder passwordEncoder,
+            AuditService audit,
+            Clock clock,
+            ApplicationEventPublisher events) {
         this.users = users;
         this.passwordEncoder = passwordEncoder;
         this.audit = audit;
         this.clock = clock;
+        this.events = events;
     }
 
     @Override
@@ -75,7 +83,10 @@ public class UserService implements UserDetailsService {
         return user;
     }
 
-    /** Changes the given attributes; {@code null} leaves one as it is. */
+    /**
+     * Changes the given attributes; {@code null} leaves one as it is. Cached credentials and
+     * console sessions of the user follow the change as soon as it commits.
+     */
     @Transactional
     public AppUser update(String name, String password, Role role, Boolean enabled) {
         AppUser user = get(name);
@@ -101,6 +112,7 @@ public class UserService implements UserDetailsService {
                         "passwordChanged", password != null,
                         "role", user.getRole().name(),
                         "enabled", user.isEnabled()));
+        events.publishEvent(new UserChanged(name));
         return user;
     }
 
@@ -112,6 +124,7 @@ public class UserService implements UserDetailsService {
         }
         users.delete(user);
         audit.record("user.delete", "user/" + name, Map.of());
+        events.publishEvent(new UserChanged(name));
     }
 
     /** Creates the first admin at start-up; audited as {@code system}. */

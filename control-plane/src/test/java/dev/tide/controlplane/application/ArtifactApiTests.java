@@ -6,6 +6,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import dev.tide.controlplane.ApiResponse;
 import dev.tide.controlplane.IntegrationTest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -122,6 +123,26 @@ class ArtifactApiTests extends IntegrationTest {
         assertThat(meta.path("size").asLong()).isEqualTo(bytes.length);
         assertThat(meta.path("createdAt").asString()).isNotBlank();
         assertThat(content.body()).isEqualTo("#!/bin/sh\necho hello\n");
+    }
+
+    @Test
+    void anHtmlUploadIsServedAsAnAttachmentThatNoBrowserRendersOrSniffs() {
+        byte[] html = utf8("<html><body><script>fetch('/api/v1/users')</script></body></html>" + unique("x"));
+        String sha = as(deployer())
+                .postBytes("/api/v1/artifacts", html, "text/html")
+                .expect(201)
+                .text("/sha256");
+        assertThat(as(viewer()).get("/api/v1/artifacts/{sha}", sha).expect(200).text("/mediaType"))
+                .isEqualTo("text/html");
+
+        ApiResponse content =
+                as(viewer()).get("/api/v1/artifacts/{sha}/content", sha).expect(200);
+
+        assertThat(content.contentType()).isEqualTo("application/octet-stream");
+        assertThat(content.header("Content-Disposition")).isEqualTo("attachment; filename=\"" + sha + "\"");
+        assertThat(content.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(content.header("Content-Security-Policy")).isEqualTo("sandbox; default-src 'none'");
+        assertThat(content.body()).isEqualTo(new String(html, StandardCharsets.UTF_8));
     }
 
     @Test

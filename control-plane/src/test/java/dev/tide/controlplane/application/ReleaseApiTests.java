@@ -1,19 +1,26 @@
 package dev.tide.controlplane.application;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 
 import dev.tide.controlplane.ApiResponse;
 import dev.tide.controlplane.IntegrationTest;
+import dev.tide.controlplane.security.UserService;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** {@code /api/v1/applications/{name}/releases}: immutable releases and each validation rule. */
 class ReleaseApiTests extends IntegrationTest {
+    @Autowired
+    private UserService users;
+
     private String app;
     private String sha;
 
@@ -160,6 +167,65 @@ class ReleaseApiTests extends IntegrationTest {
         refused(400, "env.1PORT", b -> b.put("env", Map.of("1PORT", "80")));
         refused(400, "env.SECRET", b -> b.put("env", Map.of("SECRET", "${node.password}")));
         refused(400, "env.HALF", b -> b.put("env", Map.of("HALF", "${node.name")));
+    }
+
+    @Test
+    void secretEnvValuesAreStoredButNeverAnsweredShownOrAudited() throws Exception {
+        String secret = "s3cret-" + unique("pw");
+        Map<String, Object> body = releaseBody("2.0.0", sha);
+        body.put("env", Map.of("PORT", "8080"));
+        body.put("secretEnv", Map.of("DB_PASSWORD", secret));
+
+        ApiResponse created = as(deployer())
+                .post("/api/v1/applications/{app}/releases", body, app)
+                .expect(201);
+
+        List<ApiResponse> answers = List.of(
+                created,
+                as(viewer())
+                        .get("/api/v1/applications/{app}/releases/2.0.0", app)
+                        .expect(200),
+                as(admin())
+                        .get("/api/v1/applications/{app}/releases/2.0.0", app)
+                        .expect(200),
+                as(viewer()).get("/api/v1/applications/{app}/releases", app).expect(200),
+                as(admin()).get("/api/v1/audit?subject=application/{app}", app).expect(200));
+        for (ApiResponse answer : answers) {
+            assertThat(answer.body()).doesNotContain(secret);
+        }
+        JsonNode release = answers.get(1).json();
+        assertThat(release.path("env").path("PORT").asString()).isEqualTo("8080");
+        assertThat(release.path("secretEnv").path("DB_PASSWORD").asString()).isEqualTo("••••••");
+        JsonNode event = assertLatestAudit(
+                "application/" + app, "release.create", deployer().name());
+        assertThat(event.path("details").path("secretEnv").valueStream().map(JsonNode::asString))
+                .containsExactly("DB_PASSWORD");
+        String page = mvc.perform(get("/applications/{app}", app).with(user(users.loadUserByUsername(viewer().name()))))
+                .andReturn()
+                .getResponse()
+                .getContentAsString();
+        assertThat(page).contains("DB_PASSWORD=••••••").doesNotContain(secret);
+        assertThat(jdbc.queryForObject(
+                        "select secret_env ->> 'DB_PASSWORD' from release where application = ? and version = '2.0.0'",
+                        String.class,
+                        app))
+                .isEqualTo(secret);
+    }
+
+    @Test
+    void secretEnvNamesAreCheckedAndMayNotAlsoBePlain() {
+        refused(400, "secretEnv.1KEY", b -> b.put("secretEnv", Map.of("1KEY", "x")));
+        refused(400, "secretEnv.PORT", b -> {
+            b.put("env", Map.of("PORT", "80"));
+            b.put("secretEnv", Map.of("PORT", "81"));
+        });
+        String hidden = unique("part");
+        Map<String, Object> body = new HashMap<>(releaseBody("1.0.0", sha));
+        body.put("secretEnv", Map.of("TOKEN", "pa${" + hidden + "}word"));
+        ApiResponse refused = as(deployer())
+                .post("/api/v1/applications/{app}/releases", body, app)
+                .expectProblem(400, "secretEnv.TOKEN");
+        assertThat(refused.body()).as("the answer does not quote the secret").doesNotContain(hidden);
     }
 
     @Test

@@ -25,6 +25,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
                 sha,
                 List.of("java", "-Dx=a b", "-jar", "app.jar"),
                 Map.of("PORT", "${node.label.port}", "QUOTE", "say \"hi\"\n"),
+                Map.of("DB_PASSWORD", "pw"),
                 Map.of("conf/app.yml", "name: ${node.name}\nlist: [1, 2]\n"),
                 new HealthCheckSpec(new HealthCheckSpec.Http("${node.label.port}", "/ready"), null, null, 15),
                 null);
@@ -34,6 +35,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
 
         assertThat(loaded.getStart()).containsExactly("java", "-Dx=a b", "-jar", "app.jar");
         assertThat(loaded.getEnv()).isEqualTo(spec.env());
+        assertThat(loaded.getSecretEnv()).isEqualTo(spec.secretEnv());
         assertThat(loaded.getConfigFiles()).isEqualTo(spec.configFiles());
         assertThat(loaded.getHealthCheck()).isEqualTo(spec.healthCheck());
         Map<String, Object> raw = jdbc.queryForMap("""
@@ -56,13 +58,14 @@ class ReleaseRepositoryTests extends IntegrationTest {
     void releaseWithoutHealthCheckStoresNull() {
         String app = createApplication();
         ReleaseSpec spec =
-                new ReleaseSpec("1.0.0", uploadArtifact(randomBytes(16)), List.of("run"), null, null, null, null);
+                new ReleaseSpec("1.0.0", uploadArtifact(randomBytes(16)), List.of("run"), null, null, null, null, null);
         Release saved = releases.save(new Release(app, spec, "it", Instant.now()));
 
         Release loaded = releases.findById(saved.getId()).orElseThrow();
 
         assertThat(loaded.getHealthCheck()).isNull();
         assertThat(loaded.getEnv()).isEmpty();
+        assertThat(loaded.getSecretEnv()).isEmpty();
         assertThat(count("select count(*) from release where id = ? and health_check is null", saved.getId()))
                 .isEqualTo(1);
     }
@@ -71,7 +74,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
     void versionIsUniquePerApplication() {
         String app = createApplication();
         String sha = uploadArtifact(randomBytes(16));
-        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha, List.of("run"), null, null, null, null);
+        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha, List.of("run"), null, null, null, null, null);
         releases.save(new Release(app, spec, "it", Instant.now()));
 
         assertThatThrownBy(() -> releases.saveAndFlush(new Release(app, spec, "it", Instant.now())))
@@ -81,7 +84,8 @@ class ReleaseRepositoryTests extends IntegrationTest {
     @Test
     void artifactMustExist() {
         String app = createApplication();
-        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha256(randomBytes(8)), List.of("run"), null, null, null, null);
+        ReleaseSpec spec =
+                new ReleaseSpec("1.0.0", sha256(randomBytes(8)), List.of("run"), null, null, null, null, null);
 
         assertThatThrownBy(() -> releases.saveAndFlush(new Release(app, spec, "it", Instant.now())))
                 .isInstanceOf(DataIntegrityViolationException.class);

@@ -233,6 +233,26 @@ class AgentGatewayTests extends IntegrationTest {
         assertStatus(() -> fetch(node, other, 0), Status.Code.PERMISSION_DENIED);
     }
 
+    @Test
+    void aNodeReceivesSecretEnvValuesInItsProcessEnvironment() throws Exception {
+        EnrollResponse node = enroll(enrollmentToken(), "secrets");
+        String app = createApplication();
+        Map<String, Object> release = releaseBody("1.0.0", uploadArtifact(randomBytes(64)));
+        release.put("env", Map.of("PORT", "${node.label.port}"));
+        release.put("secretEnv", Map.of("DB_PASSWORD", "not-for-viewers"));
+        as(deployer()).post("/api/v1/applications/{app}/releases", release, app).expect(201);
+
+        deploy(app, "1.0.0");
+        GetDesiredStateResponse answer = await().atMost(Duration.ofSeconds(10))
+                .until(() -> gateway(node).getDesiredState(request(node, 0, 0)), r -> !r.getUnchanged());
+
+        assertThat(answer.getState().getApplicationsList())
+                .singleElement()
+                .satisfies(r -> assertThat(r.getEnvMap())
+                        .containsExactlyInAnyOrderEntriesOf(
+                                Map.of("PORT", "${node.label.port}", "DB_PASSWORD", "not-for-viewers")));
+    }
+
     // ---- helpers ----
 
     private String enrollmentToken() {
