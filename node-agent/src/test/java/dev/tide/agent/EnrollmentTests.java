@@ -124,7 +124,8 @@ class EnrollmentTests {
         cp.setSchedule(FakeControlPlane.push());
         cp.issueCertificatesFor(java.time.Duration.ofSeconds(40)); // due at once
 
-        Agent agent = harness.start(harness.config().listen(new HostPort("127.0.0.1", 0)).build());
+        Agent agent = harness.start(
+                harness.config().listen(new HostPort("127.0.0.1", 0)).build());
         try (dev.tide.agent.support.PushClient session =
                 new dev.tide.agent.support.PushClient(agent.pushAddress().orElseThrow())) {
             dev.tide.proto.agent.v1.AgentMessage request = session.next(
