@@ -6,14 +6,19 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell. */
+/**
+ * Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell.
+ * Stopping one stops its whole process tree.
+ */
 public final class ProcessRuntime implements WorkloadRuntime {
     /** Start instants are derived from clock ticks; allow for rounding between two readings. */
     private static final Duration START_TOLERANCE = Duration.ofSeconds(1);
@@ -73,28 +78,41 @@ public final class ProcessRuntime implements WorkloadRuntime {
             return exit;
         }
 
+        /**
+         * SIGTERM to the process and every descendant, SIGKILL to whatever is left after the grace.
+         * The descendants are listed before anything is signalled: a child whose parent exits is
+         * reparented and could no longer be found, and would keep its port.
+         */
         @Override
         public void stop(Duration grace) throws InterruptedException {
             if (!handle.isAlive()) {
                 return;
             }
-            handle.destroy();
-            if (awaitExit(grace)) {
+            Set<ProcessHandle> tree = tree(new LinkedHashSet<>());
+            tree.forEach(ProcessHandle::destroy);
+            if (awaitExit(tree, grace)) {
                 return;
             }
-            handle.descendants().forEach(ProcessHandle::destroyForcibly);
-            handle.destroyForcibly();
-            awaitExit(Duration.ofSeconds(5));
+            tree(tree).forEach(ProcessHandle::destroyForcibly); // and any child forked meanwhile
+            awaitExit(tree, Duration.ofSeconds(5));
         }
 
-        private boolean awaitExit(Duration timeout) throws InterruptedException {
+        private Set<ProcessHandle> tree(Set<ProcessHandle> into) {
+            into.add(handle);
+            handle.descendants().forEach(into::add);
+            return into;
+        }
+
+        private static boolean awaitExit(Set<ProcessHandle> tree, Duration timeout) throws InterruptedException {
+            CompletableFuture<?>[] exits =
+                    tree.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
             try {
-                handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 return true;
             } catch (TimeoutException e) {
                 return false;
             } catch (ExecutionException e) {
-                return !handle.isAlive();
+                return tree.stream().noneMatch(ProcessHandle::isAlive);
             }
         }
     }
