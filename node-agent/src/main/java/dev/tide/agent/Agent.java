@@ -149,7 +149,7 @@ public final class Agent implements AutoCloseable {
                 config.listen() != null,
                 deps.reportDelay());
         ArtifactCache cache = new ArtifactCache(paths.artifacts());
-        ReleasePreparer preparer = new ReleasePreparer(paths);
+        ReleasePreparer preparer = new ReleasePreparer(paths, config.unpackLimits());
         Converger converger = new Converger(
                 state, events, preparer, supervisor, deps.health(), paths, config.stopGrace(), this::fallbackNode);
         try {

@@ -27,9 +27,11 @@ public final class ReleasePreparer {
     private static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(30);
 
     private final AppPaths paths;
+    private final UnpackLimits limits;
 
-    public ReleasePreparer(AppPaths paths) {
+    public ReleasePreparer(AppPaths paths, UnpackLimits limits) {
         this.paths = paths;
+        this.limits = limits;
     }
 
     public ResolvedRelease prepare(AppRelease release, NodeContext node, Path artifact) throws ApplyException {
@@ -40,7 +42,7 @@ public final class ReleasePreparer {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             Files.createDirectories(releases);
-            Unpacker.unpack(artifact, release.getArtifactMediaType(), tmp);
+            Unpacker.unpack(artifact, release.getArtifactMediaType(), tmp, limits);
             for (Map.Entry<String, String> config : configs.entrySet()) {
                 Unpacker.writeConfig(tmp, config.getKey(), config.getValue());
             }

@@ -125,11 +125,19 @@ final class AgentOptions {
             duration(Flag.KEEPALIVE, b::keepAlive);
             String size = value(Flag.LOG_MAX_SIZE);
             if (size != null) {
-                b.logMaxBytes(size(size));
+                b.logMaxBytes(size(Flag.LOG_MAX_SIZE, size));
             }
             String keep = value(Flag.LOG_KEEP);
             if (keep != null) {
                 b.logKeep(integer(Flag.LOG_KEEP, keep));
+            }
+            String unpackSize = value(Flag.UNPACK_MAX_SIZE);
+            if (unpackSize != null) {
+                b.unpackMaxBytes(size(Flag.UNPACK_MAX_SIZE, unpackSize));
+            }
+            String unpackEntries = value(Flag.UNPACK_MAX_ENTRIES);
+            if (unpackEntries != null) {
+                b.unpackMaxEntries(integer(Flag.UNPACK_MAX_ENTRIES, unpackEntries));
             }
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -219,10 +227,10 @@ final class AgentOptions {
         }
     }
 
-    private static long size(String text) throws UsageException {
+    private static long size(Flag flag, String text) throws UsageException {
         Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new UsageException(Flag.LOG_MAX_SIZE.flag() + ": expected a size like 10MB, got '" + text + "'");
+            throw new UsageException(flag.flag() + ": expected a size like 10MB, got '" + text + "'");
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2);
