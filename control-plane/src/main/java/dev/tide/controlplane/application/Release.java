@@ -48,6 +48,9 @@ public class Release {
     @Column
     private String signature;
 
+    @Column(name = "run_as")
+    private String runAs;
+
     @Column(name = "created_by", nullable = false)
     private String createdBy;
 
@@ -66,6 +69,7 @@ public class Release {
         this.configFiles = Map.copyOf(spec.configFiles());
         this.healthCheck = spec.healthCheck();
         this.signature = spec.signature();
+        this.runAs = spec.runAs();
         this.createdBy = createdBy;
         this.createdAt = now;
     }
@@ -104,6 +108,11 @@ public class Release {
 
     public String getSignature() {
         return signature;
+    }
+
+    /** The user the node runs this release's processes as; null: as the agent. */
+    public String getRunAs() {
+        return runAs;
     }
 
     public String getCreatedBy() {

@@ -32,6 +32,7 @@ class ReleaseController {
             Map<String, String> env,
             Map<String, String> configFiles,
             HealthCheckSpec healthCheck,
+            String runAs,
             boolean signed,
             String createdBy,
             Instant createdAt) {
@@ -45,6 +46,7 @@ class ReleaseController {
                     r.getEnv(),
                     r.getConfigFiles(),
                     r.getHealthCheck(),
+                    r.getRunAs(),
                     r.getSignature() != null,
                     r.getCreatedBy(),
                     r.getCreatedAt());

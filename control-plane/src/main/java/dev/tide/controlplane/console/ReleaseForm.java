@@ -52,6 +52,7 @@ public class ReleaseForm {
                 vars,
                 Map.of(),
                 health,
+                null,
                 null);
     }
 

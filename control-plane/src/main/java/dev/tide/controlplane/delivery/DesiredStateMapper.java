@@ -43,6 +43,7 @@ final class DesiredStateMapper {
                 .addAllStart(r.getStart())
                 .putAllEnv(r.getEnv())
                 .putAllConfigFiles(r.getConfigFiles())
+                .setRunAs(r.getRunAs() == null ? "" : r.getRunAs())
                 .addAllDependsOn(dependsOnHere);
         if (r.getHealthCheck() != null) {
             b.setHealthCheck(healthCheck(r.getHealthCheck()));

@@ -27,7 +27,8 @@ class ReleaseRepositoryTests extends IntegrationTest {
                 Map.of("PORT", "${node.label.port}", "QUOTE", "say \"hi\"\n"),
                 Map.of("conf/app.yml", "name: ${node.name}\nlist: [1, 2]\n"),
                 new HealthCheckSpec(new HealthCheckSpec.Http("${node.label.port}", "/ready"), null, null, 15),
-                null);
+                null,
+                "app-user");
         Release saved = releases.save(new Release(app, spec, "it", Instant.now()));
 
         Release loaded = releases.findById(saved.getId()).orElseThrow();
@@ -36,6 +37,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
         assertThat(loaded.getEnv()).isEqualTo(spec.env());
         assertThat(loaded.getConfigFiles()).isEqualTo(spec.configFiles());
         assertThat(loaded.getHealthCheck()).isEqualTo(spec.healthCheck());
+        assertThat(loaded.getRunAs()).isEqualTo("app-user");
         Map<String, Object> raw = jdbc.queryForMap("""
                 select jsonb_typeof(start_argv) as start_type,
                        start_argv ->> 1 as second_arg,
@@ -56,7 +58,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
     void releaseWithoutHealthCheckStoresNull() {
         String app = createApplication();
         ReleaseSpec spec =
-                new ReleaseSpec("1.0.0", uploadArtifact(randomBytes(16)), List.of("run"), null, null, null, null);
+                new ReleaseSpec("1.0.0", uploadArtifact(randomBytes(16)), List.of("run"), null, null, null, null, null);
         Release saved = releases.save(new Release(app, spec, "it", Instant.now()));
 
         Release loaded = releases.findById(saved.getId()).orElseThrow();
@@ -71,7 +73,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
     void versionIsUniquePerApplication() {
         String app = createApplication();
         String sha = uploadArtifact(randomBytes(16));
-        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha, List.of("run"), null, null, null, null);
+        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha, List.of("run"), null, null, null, null, null);
         releases.save(new Release(app, spec, "it", Instant.now()));
 
         assertThatThrownBy(() -> releases.saveAndFlush(new Release(app, spec, "it", Instant.now())))
@@ -81,7 +83,8 @@ class ReleaseRepositoryTests extends IntegrationTest {
     @Test
     void artifactMustExist() {
         String app = createApplication();
-        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha256(randomBytes(8)), List.of("run"), null, null, null, null);
+        ReleaseSpec spec =
+                new ReleaseSpec("1.0.0", sha256(randomBytes(8)), List.of("run"), null, null, null, null, null);
 
         assertThatThrownBy(() -> releases.saveAndFlush(new Release(app, spec, "it", Instant.now())))
                 .isInstanceOf(DataIntegrityViolationException.class);

@@ -1,8 +1,7 @@
 package dev.tide.agent.supervise;
 
-import java.io.File;
+import dev.tide.agent.state.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,30 +15,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell.
- * Stopping one stops its whole process tree.
+ * Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell, built
+ * by a {@link ProcessLauncher}. Stopping one stops its whole process tree.
  */
 public final class ProcessRuntime implements WorkloadRuntime {
     /** Start instants are derived from clock ticks; allow for rounding between two readings. */
     private static final Duration START_TOLERANCE = Duration.ofSeconds(1);
 
     private final Clock clock;
+    private final ProcessLauncher launcher;
 
-    public ProcessRuntime(Clock clock) {
+    public ProcessRuntime(Clock clock, ProcessLauncher launcher) {
         this.clock = clock;
+        this.launcher = launcher;
     }
 
     @Override
     public Workload start(WorkloadSpec spec) throws IOException {
-        Files.createDirectories(spec.stdout().getParent());
-        Files.createDirectories(spec.stderr().getParent());
-        ProcessBuilder pb = new ProcessBuilder(spec.argv())
-                .directory(spec.workDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        // Owner-only: the logs may hold secrets, and a run-as user can pass through the app's folder.
+        AtomicFiles.createPrivateDirectory(spec.stdout().getParent());
+        AtomicFiles.createPrivateDirectory(spec.stderr().getParent());
+        ProcessBuilder pb = launcher.builder(spec.argv(), spec)
                 // O_APPEND: after a copy-truncate rotation the process keeps writing at the new end.
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.stdout().toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(spec.stderr().toFile()));
-        pb.environment().putAll(spec.env());
         Process process = pb.start();
         ProcessHandle handle = process.toHandle();
         Instant started = handle.info().startInstant().orElse(clock.instant());

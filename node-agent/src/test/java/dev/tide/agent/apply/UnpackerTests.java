@@ -233,7 +233,7 @@ class UnpackerTests {
     }
 
     private void prepare(Path artifact) throws ApplyException {
-        ReleasePreparer preparer = new ReleasePreparer(new AppPaths(dir), LIMITS);
+        ReleasePreparer preparer = new ReleasePreparer(new AppPaths(dir), LIMITS, RunAs.system());
         var release = TestApps.hello("1.0.0", "x", 1, "/health", 1).toBuilder()
                 .clearEnv()
                 .clearConfigFiles()
