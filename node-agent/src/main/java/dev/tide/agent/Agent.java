@@ -4,9 +4,11 @@ import dev.tide.agent.apply.AppPaths;
 import dev.tide.agent.apply.ArtifactCache;
 import dev.tide.agent.apply.ArtifactSource;
 import dev.tide.agent.apply.Converger;
+import dev.tide.agent.apply.FileModes;
 import dev.tide.agent.apply.Readopter;
 import dev.tide.agent.apply.ReleasePreparer;
 import dev.tide.agent.apply.RestartHandler;
+import dev.tide.agent.apply.RunAs;
 import dev.tide.agent.exec.AgentExecutors;
 import dev.tide.agent.exec.ScopedScheduler;
 import dev.tide.agent.exec.SerialExecutor;
@@ -133,6 +135,7 @@ public final class Agent implements AutoCloseable {
                         2);
             }
             state = LocalState.load(deps.stateStores().apply(config.dataDir()));
+            FileModes.secureDataDir(paths, state.current());
         } catch (IOException e) {
             throw new AgentException("cannot use data dir " + config.dataDir() + ": " + e.getMessage(), 1, e);
         }
@@ -163,7 +166,7 @@ public final class Agent implements AutoCloseable {
                 config.listen() != null,
                 deps.reportDelay());
         ArtifactCache cache = new ArtifactCache(paths.artifacts());
-        ReleasePreparer preparer = new ReleasePreparer(paths);
+        ReleasePreparer preparer = new ReleasePreparer(paths, config.unpackLimits(), RunAs.system());
         Converger converger = new Converger(
                 state, events, preparer, supervisor, deps.health(), paths, config.stopGrace(), this::fallbackNode);
         try {

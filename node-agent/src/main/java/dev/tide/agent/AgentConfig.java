@@ -1,5 +1,6 @@
 package dev.tide.agent;
 
+import dev.tide.agent.apply.UnpackLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -27,6 +28,9 @@ import java.util.regex.Pattern;
  * @param keepAlive gRPC keepalive ping interval on the control-plane channel
  * @param logMaxBytes size at which an application's stdout/stderr log is rotated
  * @param logKeep how many rotated log files are kept
+ * @param unpackMaxBytes most bytes an artifact may unpack to; 0 for the default, relative to the
+ *     artifact's size ({@link UnpackLimits})
+ * @param unpackMaxEntries most entries an artifact may unpack to
  */
 public record AgentConfig(
         HostPort controlPlane,
@@ -42,7 +46,9 @@ public record AgentConfig(
         Duration fetchTimeout,
         Duration keepAlive,
         long logMaxBytes,
-        int logKeep) {
+        int logKeep,
+        long unpackMaxBytes,
+        int unpackMaxEntries) {
 
     /** Node names as the control plane accepts them. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-_.]{0,62}");
@@ -73,6 +79,8 @@ public record AgentConfig(
         positive(keepAlive, "--keepalive");
         require(logMaxBytes >= 1024, "--log-max-size", "must be at least 1KB");
         require(logKeep >= 1 && logKeep <= 100, "--log-keep", "must be 1-100");
+        require(unpackMaxBytes == 0 || unpackMaxBytes >= 1 << 20, "--unpack-max-size", "must be at least 1MB");
+        require(unpackMaxEntries >= 1, "--unpack-max-entries", "must be at least 1");
         dataDir = dataDir.toAbsolutePath().normalize();
     }
 
@@ -89,6 +97,10 @@ public record AgentConfig(
     /** The endpoint the control plane should dial for push sessions, if the agent listens. */
     public Optional<HostPort> pushEndpoint() {
         return Optional.ofNullable(advertise != null ? advertise : listen);
+    }
+
+    public UnpackLimits unpackLimits() {
+        return new UnpackLimits(unpackMaxBytes, unpackMaxEntries);
     }
 
     public Optional<String> enrollTokenValue() {
@@ -113,6 +125,8 @@ public record AgentConfig(
         b.keepAlive = keepAlive;
         b.logMaxBytes = logMaxBytes;
         b.logKeep = logKeep;
+        b.unpackMaxBytes = unpackMaxBytes;
+        b.unpackMaxEntries = unpackMaxEntries;
         return b;
     }
 
@@ -135,7 +149,10 @@ public record AgentConfig(
         require(d != null && !d.isNegative() && !d.isZero(), flag, "must be a positive duration");
     }
 
-    /** Defaults: stop grace 10s, rpc timeout 10s, fetch timeout 10m, keepalive 60s, logs 10MB x 3. */
+    /**
+     * Defaults: stop grace 10s, rpc timeout 10s, fetch timeout 10m, keepalive 60s, logs 10MB x 3,
+     * unpack limits relative to the artifact and 100,000 entries.
+     */
     public static final class Builder {
         private HostPort controlPlane;
         private Path dataDir;
@@ -151,6 +168,8 @@ public record AgentConfig(
         private Duration keepAlive = Duration.ofSeconds(60);
         private long logMaxBytes = 10L * 1024 * 1024;
         private int logKeep = 3;
+        private long unpackMaxBytes;
+        private int unpackMaxEntries = UnpackLimits.DEFAULT_MAX_ENTRIES;
 
         private Builder(HostPort controlPlane, Path dataDir) {
             this.controlPlane = controlPlane;
@@ -227,6 +246,16 @@ public record AgentConfig(
             return this;
         }
 
+        public Builder unpackMaxBytes(long v) {
+            unpackMaxBytes = v;
+            return this;
+        }
+
+        public Builder unpackMaxEntries(int v) {
+            unpackMaxEntries = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(
                     controlPlane,
@@ -242,7 +271,9 @@ public record AgentConfig(
                     fetchTimeout,
                     keepAlive,
                     logMaxBytes,
-                    logKeep);
+                    logKeep,
+                    unpackMaxBytes,
+                    unpackMaxEntries);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.tide.agent.apply.ProbeHealthChecker;
 import dev.tide.agent.exec.AgentExecutors;
 import dev.tide.agent.state.FileStateStore;
 import dev.tide.agent.state.StateStore;
+import dev.tide.agent.supervise.ProcessLauncher;
 import dev.tide.agent.supervise.ProcessRuntime;
 import dev.tide.agent.supervise.WorkloadRuntime;
 import dev.tide.agent.transport.ChannelFactory;
@@ -49,11 +50,12 @@ public record AgentDependencies(
     /** Real processes, files, network and time. */
     public static AgentDependencies defaults() {
         Clock clock = Clock.systemUTC();
+        ProcessLauncher launcher = ProcessLauncher.system();
         return new AgentDependencies(
                 clock,
                 new SecureRandom(),
-                new ProcessRuntime(clock),
-                new ProbeHealthChecker(clock),
+                new ProcessRuntime(clock, launcher),
+                new ProbeHealthChecker(clock, launcher),
                 FileStateStore::new,
                 ChannelFactory.netty(),
                 Sleeper::system,

@@ -110,6 +110,20 @@ class ApplyRefusalTests {
         assertThat(outside).isEmptyDirectory();
     }
 
+    @Test
+    void aGzipBombIsRefusedNamingTheLimitAndNothingUnpackedStays() {
+        byte[] bomb = TestApps.gzipBomb(200L << 20);
+        String sha = cp.addArtifact(bomb);
+
+        AppStatus status = failedAfter(cp.publish(TestApps.hello("1.0.0", sha, bomb.length, "/health", 5)));
+
+        assertThat(status.getMessage())
+                .contains("decompresses to more than the unpack limit of 64 MiB")
+                .contains("--unpack-max-size");
+        assertThat(harness.dataDir.resolve("apps/hello/releases")).isEmptyDirectory();
+        assertThat(ProcessHandle.current().descendants()).isEmpty();
+    }
+
     private AppStatus failedAfter(long gen) {
         await().until(() -> cp.latestReport()
                 .filter(r -> r.getAppliedGeneration() == gen)

@@ -55,6 +55,9 @@ public class Release {
     @Column
     private String signature;
 
+    @Column(name = "run_as")
+    private String runAs;
+
     @Column(name = "created_by", nullable = false)
     private String createdBy;
 
@@ -74,6 +77,7 @@ public class Release {
         this.configFiles = Map.copyOf(spec.configFiles());
         this.healthCheck = spec.healthCheck();
         this.signature = spec.signature();
+        this.runAs = spec.runAs();
         this.createdBy = createdBy;
         this.createdAt = now;
     }
@@ -125,6 +129,11 @@ public class Release {
 
     public String getSignature() {
         return signature;
+    }
+
+    /** The user the node runs this release's processes as; null: as the agent. */
+    public String getRunAs() {
+        return runAs;
     }
 
     public String getCreatedBy() {

@@ -38,6 +38,7 @@ class ReleaseController {
             Map<String, String> secretEnv,
             Map<String, String> configFiles,
             HealthCheckSpec healthCheck,
+            String runAs,
             boolean signed,
             String createdBy,
             Instant createdAt) {
@@ -52,6 +53,7 @@ class ReleaseController {
                     masked(r),
                     r.getConfigFiles(),
                     r.getHealthCheck(),
+                    r.getRunAs(),
                     r.getSignature() != null,
                     r.getCreatedBy(),
                     r.getCreatedAt());

@@ -22,7 +22,8 @@ public record ReleaseSpec(
         Map<String, String> secretEnv,
         Map<String, String> configFiles,
         HealthCheckSpec healthCheck,
-        String signature) {
+        String signature,
+        String runAs) {
 
     static final int MAX_ARGS = 128;
     static final int MAX_ARG_LENGTH = 4096;
@@ -33,6 +34,8 @@ public record ReleaseSpec(
     private static final Pattern SHA256 = Pattern.compile("^[0-9a-f]{64}$");
     private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]{0,127}$");
     private static final Pattern PATH_SEGMENT = Pattern.compile("^[A-Za-z0-9_.+@=-]{1,128}$");
+    /** POSIX login names; the agent checks the same rule again before it switches user. */
+    private static final Pattern USER_NAME = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
 
     public ReleaseSpec {
         env = env == null ? Map.of() : env;
@@ -65,6 +68,12 @@ public record ReleaseSpec(
         validateHealthCheck(errors);
         if (signature != null && signature.length() > 8192) {
             errors.add(new FieldError("signature", "must be at most 8192 characters"));
+        }
+        if (runAs != null && !USER_NAME.matcher(runAs).matches()) {
+            errors.add(new FieldError(
+                    "runAs",
+                    "must be a user name: 1-32 characters of lower-case letters, digits, '_' or '-',"
+                            + " starting with a letter or '_'"));
         }
         if (!errors.isEmpty()) {
             throw InvalidInputException.fields(errors);

@@ -51,6 +51,7 @@ public class ReleaseForm {
                 secrets,
                 Map.of(),
                 health,
+                null,
                 null);
     }
 

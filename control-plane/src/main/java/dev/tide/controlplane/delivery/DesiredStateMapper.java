@@ -44,6 +44,7 @@ final class DesiredStateMapper {
                 .putAllEnv(r.getEnv())
                 .putAllEnv(r.getSecretEnv())
                 .putAllConfigFiles(r.getConfigFiles())
+                .setRunAs(r.getRunAs() == null ? "" : r.getRunAs())
                 .addAllDependsOn(dependsOnHere);
         if (r.getHealthCheck() != null) {
             b.setHealthCheck(healthCheck(r.getHealthCheck()));

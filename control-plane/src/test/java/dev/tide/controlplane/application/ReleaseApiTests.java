@@ -261,6 +261,29 @@ class ReleaseApiTests extends IntegrationTest {
     }
 
     @Test
+    void runAsIsAnOptionalPosixUserName() {
+        Map<String, Object> body = releaseBody("1.0.0", sha);
+        body.put("runAs", "app_user-1");
+
+        JsonNode release = as(deployer())
+                .post("/api/v1/applications/{app}/releases", body, app)
+                .expect(201)
+                .json();
+        JsonNode plain = as(deployer())
+                .post("/api/v1/applications/{app}/releases", releaseBody("1.0.1", sha), app)
+                .expect(201)
+                .json();
+
+        assertThat(release.path("runAs").asString()).isEqualTo("app_user-1");
+        assertThat(plain.hasNonNull("runAs")).isFalse();
+        refused(400, "runAs", b -> b.put("runAs", "root; rm -rf /"));
+        refused(400, "runAs", b -> b.put("runAs", "-o"));
+        refused(400, "runAs", b -> b.put("runAs", "Admin"));
+        refused(400, "runAs", b -> b.put("runAs", ""));
+        refused(400, "runAs", b -> b.put("runAs", "a".repeat(33)));
+    }
+
+    @Test
     void everyInvalidFieldIsNamedAtOnce() {
         refused(400, List.of("version", "start", "env.bad-name"), b -> {
             b.put("version", "");

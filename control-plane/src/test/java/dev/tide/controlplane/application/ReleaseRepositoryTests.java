@@ -28,7 +28,8 @@ class ReleaseRepositoryTests extends IntegrationTest {
                 Map.of("DB_PASSWORD", "pw"),
                 Map.of("conf/app.yml", "name: ${node.name}\nlist: [1, 2]\n"),
                 new HealthCheckSpec(new HealthCheckSpec.Http("${node.label.port}", "/ready"), null, null, 15),
-                null);
+                null,
+                "app-user");
         Release saved = releases.save(new Release(app, spec, "it", Instant.now()));
 
         Release loaded = releases.findById(saved.getId()).orElseThrow();
@@ -38,6 +39,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
         assertThat(loaded.getSecretEnv()).isEqualTo(spec.secretEnv());
         assertThat(loaded.getConfigFiles()).isEqualTo(spec.configFiles());
         assertThat(loaded.getHealthCheck()).isEqualTo(spec.healthCheck());
+        assertThat(loaded.getRunAs()).isEqualTo("app-user");
         Map<String, Object> raw = jdbc.queryForMap("""
                 select jsonb_typeof(start_argv) as start_type,
                        start_argv ->> 1 as second_arg,

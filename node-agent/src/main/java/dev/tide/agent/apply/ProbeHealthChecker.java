@@ -1,7 +1,7 @@
 package dev.tide.agent.apply;
 
+import dev.tide.agent.supervise.ProcessLauncher;
 import dev.tide.agent.supervise.Workload;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -15,15 +15,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
-/** Probes real processes: HTTP GET on 127.0.0.1 (2xx), a TCP connect, or a command exiting 0. */
+/**
+ * Probes real processes: HTTP GET on 127.0.0.1 (2xx), a TCP connect, or a command exiting 0 (run
+ * like the application itself: its folder, user and environment).
+ */
 public final class ProbeHealthChecker implements HealthChecker {
     private static final Duration INTERVAL = Duration.ofMillis(250);
     private static final int PROBE_TIMEOUT_MS = 2000;
 
     private final Clock clock;
+    private final ProcessLauncher launcher;
 
-    public ProbeHealthChecker(Clock clock) {
+    public ProbeHealthChecker(Clock clock, ProcessLauncher launcher) {
         this.clock = clock;
+        this.launcher = launcher;
     }
 
     @Override
@@ -40,7 +45,7 @@ public final class ProbeHealthChecker implements HealthChecker {
                         : "";
                 return Result.failed("process exited" + code + " before it became healthy");
             }
-            String failure = probe(check, workDir, deadline);
+            String failure = probe(check, deadline);
             if (failure == null) {
                 return Result.ok();
             }
@@ -54,12 +59,12 @@ public final class ProbeHealthChecker implements HealthChecker {
     }
 
     /** Null when healthy, otherwise what went wrong. */
-    private String probe(ResolvedHealthCheck check, Path workDir, Instant deadline) throws InterruptedException {
+    private String probe(ResolvedHealthCheck check, Instant deadline) throws InterruptedException {
         return switch (check.kind()) {
             case NONE -> null;
             case HTTP -> http(check.port(), check.path());
             case TCP -> tcp(check.port());
-            case COMMAND -> command(check, workDir, deadline);
+            case COMMAND -> command(check, deadline);
         };
     }
 
@@ -96,12 +101,10 @@ public final class ProbeHealthChecker implements HealthChecker {
         }
     }
 
-    private String command(ResolvedHealthCheck check, Path workDir, Instant deadline) throws InterruptedException {
+    private String command(ResolvedHealthCheck check, Instant deadline) throws InterruptedException {
         Process p = null;
         try {
-            p = new ProcessBuilder(check.argv())
-                    .directory(workDir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            p = launcher.builder(check.argv(), check.app())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectErrorStream(true)
                     .start();

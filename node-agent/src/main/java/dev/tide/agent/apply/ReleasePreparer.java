@@ -1,6 +1,8 @@
 package dev.tide.agent.apply;
 
+import dev.tide.agent.state.AtomicFiles;
 import dev.tide.agent.state.NodeContext;
+import dev.tide.agent.supervise.AppUser;
 import dev.tide.agent.supervise.WorkloadSpec;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.HealthCheck;
@@ -20,16 +22,21 @@ import java.util.regex.Pattern;
 /**
  * Turns a release into a folder ready to start: resolves placeholders first (so a bad one fails
  * before anything is written), unpacks into a temporary folder, writes the config files, then
- * renames it to {@code apps/<app>/releases/<version>}. A failure leaves no partial folder.
+ * renames it to {@code apps/<app>/releases/<version>}. A failure leaves no partial folder. The
+ * folder is the agent's alone, or readable by the release's run-as user ({@link FileModes}).
  */
 public final class ReleasePreparer {
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
     private static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(30);
 
     private final AppPaths paths;
+    private final UnpackLimits limits;
+    private final RunAs runAs;
 
-    public ReleasePreparer(AppPaths paths) {
+    public ReleasePreparer(AppPaths paths, UnpackLimits limits, RunAs runAs) {
         this.paths = paths;
+        this.limits = limits;
+        this.runAs = runAs;
     }
 
     public ResolvedRelease prepare(AppRelease release, NodeContext node, Path artifact) throws ApplyException {
@@ -39,11 +46,13 @@ public final class ReleasePreparer {
         Path tmp = releases.resolve(".tmp-" + release.getVersion() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
-            Files.createDirectories(releases);
-            Unpacker.unpack(artifact, release.getArtifactMediaType(), tmp);
+            AtomicFiles.createPrivateDirectory(releases);
+            AtomicFiles.createPrivateDirectory(tmp);
+            Unpacker.unpack(artifact, release.getArtifactMediaType(), tmp, limits);
             for (Map.Entry<String, String> config : configs.entrySet()) {
                 Unpacker.writeConfig(tmp, config.getKey(), config.getValue());
             }
+            FileModes.protectRelease(tmp, resolved.spec().user());
             SafePaths.deleteTree(resolved.dir());
             Files.move(tmp, resolved.dir(), StandardCopyOption.ATOMIC_MOVE);
             return resolved;
@@ -55,12 +64,24 @@ public final class ReleasePreparer {
         }
     }
 
-    /** Resolves a release whose folder already exists (rollback, restart after agent restart). */
+    /**
+     * Resolves a release whose folder already exists (rollback, restart after agent restart). A
+     * release that runs as another user gets its way through the data dir again.
+     */
     public ResolvedRelease resolve(AppRelease release, NodeContext node) throws ApplyException {
         String app = release.getApplication();
         String version = release.getVersion();
         requireSafe(app, "application name");
         requireSafe(version, "version");
+        AppUser user = runAs.userFor(release);
+        if (user != null) {
+            try {
+                FileModes.openPathTo(paths, app, user);
+            } catch (IOException e) {
+                throw new ApplyException(
+                        "cannot open the way to " + app + "'s folder for " + user.name() + ": " + e, e);
+            }
+        }
         Placeholders placeholders = new Placeholders(node);
         if (release.getStartCount() == 0) {
             throw new ApplyException("release " + app + "@" + version + " has no start command");
@@ -78,8 +99,8 @@ public final class ReleasePreparer {
         env.put("TIDE_NODE_NAME", node.name());
         env.put("TIDE_ENVIRONMENT", node.environment());
         Path dir = paths.release(app, version);
-        WorkloadSpec spec = new WorkloadSpec(app, version, dir, argv, env, paths.stdout(app), paths.stderr(app));
-        return new ResolvedRelease(release, dir, spec, health(release.getHealthCheck(), placeholders));
+        WorkloadSpec spec = new WorkloadSpec(app, version, dir, argv, env, paths.stdout(app), paths.stderr(app), user);
+        return new ResolvedRelease(release, dir, spec, health(release.getHealthCheck(), placeholders, spec));
     }
 
     private static Map<String, String> resolveConfigs(AppRelease release, Placeholders placeholders)
@@ -92,7 +113,8 @@ public final class ReleasePreparer {
         return configs;
     }
 
-    private static ResolvedHealthCheck health(HealthCheck check, Placeholders placeholders) throws ApplyException {
+    private static ResolvedHealthCheck health(HealthCheck check, Placeholders placeholders, WorkloadSpec app)
+            throws ApplyException {
         Duration timeout =
                 check.getTimeoutSeconds() > 0 ? Duration.ofSeconds(check.getTimeoutSeconds()) : DEFAULT_HEALTH_TIMEOUT;
         return switch (check.getKindCase()) {
@@ -102,14 +124,16 @@ public final class ReleasePreparer {
                         port(check.getHttp().getPort(), placeholders),
                         check.getHttp().getPath(),
                         List.of(),
-                        timeout);
+                        timeout,
+                        app);
             case TCP ->
                 new ResolvedHealthCheck(
                         ResolvedHealthCheck.Kind.TCP,
                         port(check.getTcp().getPort(), placeholders),
                         "/",
                         List.of(),
-                        timeout);
+                        timeout,
+                        app);
             case COMMAND -> {
                 if (check.getCommand().getArgvCount() == 0) {
                     throw new ApplyException("health check command is empty");
@@ -118,9 +142,10 @@ public final class ReleasePreparer {
                 for (String arg : check.getCommand().getArgvList()) {
                     argv.add(placeholders.resolve(arg, "health check command"));
                 }
-                yield new ResolvedHealthCheck(ResolvedHealthCheck.Kind.COMMAND, 0, "/", argv, timeout);
+                yield new ResolvedHealthCheck(ResolvedHealthCheck.Kind.COMMAND, 0, "/", argv, timeout, app);
             }
-            case KIND_NOT_SET -> new ResolvedHealthCheck(ResolvedHealthCheck.Kind.NONE, 0, "/", List.of(), timeout);
+            case KIND_NOT_SET ->
+                new ResolvedHealthCheck(ResolvedHealthCheck.Kind.NONE, 0, "/", List.of(), timeout, app);
         };
     }
 

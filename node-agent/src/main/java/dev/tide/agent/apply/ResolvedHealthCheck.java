@@ -1,5 +1,6 @@
 package dev.tide.agent.apply;
 
+import dev.tide.agent.supervise.WorkloadSpec;
 import java.time.Duration;
 import java.util.List;
 
@@ -11,8 +12,11 @@ import java.util.List;
  * @param path HTTP path
  * @param argv command to run in the release folder
  * @param timeout how long the release may take to become healthy
+ * @param app the application's process: a command runs in its folder, as its user, with its
+ *     environment (never as the agent, which may be root, nor with the agent's environment)
  */
-public record ResolvedHealthCheck(Kind kind, int port, String path, List<String> argv, Duration timeout) {
+public record ResolvedHealthCheck(
+        Kind kind, int port, String path, List<String> argv, Duration timeout, WorkloadSpec app) {
     /** NONE: healthy as soon as the process is running. */
     public enum Kind {
         HTTP,

@@ -21,23 +21,31 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * Unpacks an artifact into an empty release folder: a gzip file is a .tar.gz, media type
  * application/zip is a zip, anything else is kept as the single file {@code artifact}. Entries
  * that are absolute, contain {@code ..}, or are links leading outside the folder are refused
- * before anything is written outside it.
+ * before anything is written outside it, and so are devices and fifos. An archive that decompresses
+ * to more bytes, or holds more entries, than its {@link UnpackLimits} allow is refused as soon as it
+ * crosses the limit; the caller deletes what was written (the release folder is a temporary one).
  */
 public final class Unpacker {
     private Unpacker() {}
 
-    public static void unpack(Path artifact, String mediaType, Path target) throws ApplyException, IOException {
+    public static void unpack(Path artifact, String mediaType, Path target, UnpackLimits limits)
+            throws ApplyException, IOException {
         Files.createDirectories(target);
         Path root = target.toRealPath();
         List<Path> links = new ArrayList<>();
-        if (isGzip(artifact)) {
-            untar(artifact, root, links);
-        } else if (isZip(mediaType)) {
-            unzip(artifact, root, links);
-        } else {
-            Path file = root.resolve("artifact");
-            Files.copy(artifact, file);
-            setMode(file, 0755);
+        Budget budget = new Budget(limits, Files.size(artifact));
+        try {
+            if (isGzip(artifact)) {
+                untar(artifact, root, links, budget);
+            } else if (isZip(mediaType)) {
+                unzip(artifact, root, links, budget);
+            } else {
+                Path file = root.resolve("artifact");
+                Files.copy(artifact, file);
+                setMode(file, 0755);
+            }
+        } catch (IOException e) {
+            throw Budget.refusal(e).orElseThrow(() -> e);
         }
         checkLinks(root, links);
     }
@@ -53,14 +61,18 @@ public final class Unpacker {
         return m.equals("application/zip") || m.equals("application/x-zip-compressed");
     }
 
-    private static void untar(Path artifact, Path root, List<Path> links) throws ApplyException, IOException {
+    /** Counts the whole decompressed tar stream (headers, skipped data), not only the files written. */
+    private static void untar(Path artifact, Path root, List<Path> links, Budget budget)
+            throws ApplyException, IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(artifact));
-                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(budget.count(new GzipCompressorInputStream(raw)))) {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 String name = e.getName();
                 if (name.equals("./") || name.equals(".")) {
                     continue;
                 }
+                budget.entry(name);
                 Path dest = SafePaths.resolve(root, name, "archive entry");
                 if (e.isDirectory()) {
                     SafePaths.mkdirs(root, dest, "archive entry '" + name + "'");
@@ -68,27 +80,33 @@ public final class Unpacker {
                     links.add(symlink(root, dest, e.getLinkName(), name));
                 } else if (e.isLink()) {
                     hardlink(root, dest, e.getLinkName(), name);
+                } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+                    // checked before isFile(), which holds for anything that is not a folder
+                    throw new ApplyException("unsupported archive entry '" + name + "' (device or fifo)");
                 } else if (e.isFile()) {
                     write(root, dest, tar, e.getMode(), name);
                 } else {
-                    throw new ApplyException("unsupported archive entry '" + name + "' (device or fifo)");
+                    throw new ApplyException(
+                            "unsupported archive entry '" + name + "' (tar type '" + (char) e.getLinkFlag() + "')");
                 }
             }
         }
     }
 
-    private static void unzip(Path artifact, Path root, List<Path> links) throws ApplyException, IOException {
+    private static void unzip(Path artifact, Path root, List<Path> links, Budget budget)
+            throws ApplyException, IOException {
         try (ZipFile zip = ZipFile.builder().setPath(artifact).get()) {
             for (Enumeration<ZipArchiveEntry> en = zip.getEntries(); en.hasMoreElements(); ) {
                 ZipArchiveEntry e = en.nextElement();
                 String name = e.getName();
+                budget.entry(name);
                 Path dest = SafePaths.resolve(root, name, "archive entry");
                 if (e.isDirectory()) {
                     SafePaths.mkdirs(root, dest, "archive entry '" + name + "'");
                 } else if (e.isUnixSymlink()) {
                     links.add(symlink(root, dest, zip.getUnixSymlink(e), name));
                 } else {
-                    try (InputStream in = zip.getInputStream(e)) {
+                    try (InputStream in = budget.count(zip.getInputStream(e))) {
                         write(root, dest, in, e.getUnixMode(), name);
                     }
                 }

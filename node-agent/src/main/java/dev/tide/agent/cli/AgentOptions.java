@@ -115,22 +115,15 @@ final class AgentOptions {
                     .listen(hostPort(Flag.LISTEN))
                     .advertise(hostPort(Flag.ADVERTISE))
                     .labels(labels());
-            String stop = value(Flag.STOP_APPS_ON_EXIT);
-            if (stop != null) {
-                b.stopAppsOnExit(bool(Flag.STOP_APPS_ON_EXIT, stop));
-            }
-            duration(Flag.STOP_GRACE, b::stopGrace);
-            duration(Flag.RPC_TIMEOUT, b::rpcTimeout);
-            duration(Flag.FETCH_TIMEOUT, b::fetchTimeout);
-            duration(Flag.KEEPALIVE, b::keepAlive);
-            String size = value(Flag.LOG_MAX_SIZE);
-            if (size != null) {
-                b.logMaxBytes(size(size));
-            }
-            String keep = value(Flag.LOG_KEEP);
-            if (keep != null) {
-                b.logKeep(integer(Flag.LOG_KEEP, keep));
-            }
+            set(Flag.STOP_APPS_ON_EXIT, AgentOptions::bool, b::stopAppsOnExit);
+            set(Flag.STOP_GRACE, AgentOptions::parseDuration, b::stopGrace);
+            set(Flag.RPC_TIMEOUT, AgentOptions::parseDuration, b::rpcTimeout);
+            set(Flag.FETCH_TIMEOUT, AgentOptions::parseDuration, b::fetchTimeout);
+            set(Flag.KEEPALIVE, AgentOptions::parseDuration, b::keepAlive);
+            set(Flag.LOG_MAX_SIZE, AgentOptions::size, b::logMaxBytes);
+            set(Flag.LOG_KEEP, AgentOptions::integer, b::logKeep);
+            set(Flag.UNPACK_MAX_SIZE, AgentOptions::size, b::unpackMaxBytes);
+            set(Flag.UNPACK_MAX_ENTRIES, AgentOptions::integer, b::unpackMaxEntries);
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
@@ -192,10 +185,17 @@ final class AgentOptions {
         }
     }
 
-    private void duration(Flag flag, java.util.function.Consumer<Duration> setter) throws UsageException {
+    /** Reads one typed setting; its parser names the flag when the text is wrong. */
+    @FunctionalInterface
+    private interface Parser<T> {
+        T parse(Flag flag, String text) throws UsageException;
+    }
+
+    /** Hands the setting to {@code setter} when it is given anywhere. */
+    private <T> void set(Flag flag, Parser<T> parser, java.util.function.Consumer<T> setter) throws UsageException {
         String v = value(flag);
         if (v != null) {
-            setter.accept(parseDuration(flag, v));
+            setter.accept(parser.parse(flag, v));
         }
     }
 
@@ -219,10 +219,10 @@ final class AgentOptions {
         }
     }
 
-    private static long size(String text) throws UsageException {
+    private static long size(Flag flag, String text) throws UsageException {
         Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new UsageException(Flag.LOG_MAX_SIZE.flag() + ": expected a size like 10MB, got '" + text + "'");
+            throw new UsageException(flag.flag() + ": expected a size like 10MB, got '" + text + "'");
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2);

@@ -39,6 +39,10 @@ record Flag(String name, String arg, String help) {
     static final Flag LOG_MAX_SIZE =
             new Flag("log-max-size", "SIZE", "rotate an app's stdout/stderr log at this size (default 10MB)");
     static final Flag LOG_KEEP = new Flag("log-keep", "N", "rotated app log files to keep (default 3)");
+    static final Flag UNPACK_MAX_SIZE =
+            new Flag("unpack-max-size", "SIZE", "most an artifact may unpack to (default 20x its size, 64MB to 2GB)");
+    static final Flag UNPACK_MAX_ENTRIES =
+            new Flag("unpack-max-entries", "N", "most files, folders and links in one artifact (default 100000)");
     static final Flag HELP = new Flag("help", null, "print this help and exit");
 
     static final List<Flag> ALL = List.of(
@@ -57,6 +61,8 @@ record Flag(String name, String arg, String help) {
             KEEPALIVE,
             LOG_MAX_SIZE,
             LOG_KEEP,
+            UNPACK_MAX_SIZE,
+            UNPACK_MAX_ENTRIES,
             HELP);
 
     boolean isSwitch() {

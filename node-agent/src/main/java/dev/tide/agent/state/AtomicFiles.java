@@ -21,7 +21,7 @@ public final class AtomicFiles {
     public static void write(Path target, byte[] data, boolean ownerOnly) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        FileAttribute<?>[] attrs = posix(dir) && ownerOnly
+        FileAttribute<?>[] attrs = hasPosixModes(dir) && ownerOnly
                 ? new FileAttribute<?>[] {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
                 }
@@ -47,7 +47,7 @@ public final class AtomicFiles {
         if (Files.isDirectory(dir)) {
             return;
         }
-        if (posix(dir)) {
+        if (hasPosixModes(dir)) {
             Files.createDirectories(
                     dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
@@ -56,7 +56,7 @@ public final class AtomicFiles {
     }
 
     /** Whether the file system holding {@code path} (the disk, or an in-memory one in a bench) has POSIX modes. */
-    private static boolean posix(Path path) {
+    public static boolean hasPosixModes(Path path) {
         return path.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 }

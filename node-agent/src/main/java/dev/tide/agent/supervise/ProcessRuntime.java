@@ -1,40 +1,44 @@
 package dev.tide.agent.supervise;
 
-import java.io.File;
+import dev.tide.agent.state.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell. */
+/**
+ * Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell, built
+ * by a {@link ProcessLauncher}. Stopping one stops its whole process tree.
+ */
 public final class ProcessRuntime implements WorkloadRuntime {
     /** Start instants are derived from clock ticks; allow for rounding between two readings. */
     private static final Duration START_TOLERANCE = Duration.ofSeconds(1);
 
     private final Clock clock;
+    private final ProcessLauncher launcher;
 
-    public ProcessRuntime(Clock clock) {
+    public ProcessRuntime(Clock clock, ProcessLauncher launcher) {
         this.clock = clock;
+        this.launcher = launcher;
     }
 
     @Override
     public Workload start(WorkloadSpec spec) throws IOException {
-        Files.createDirectories(spec.stdout().getParent());
-        Files.createDirectories(spec.stderr().getParent());
-        ProcessBuilder pb = new ProcessBuilder(spec.argv())
-                .directory(spec.workDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        // Owner-only: the logs may hold secrets, and a run-as user can pass through the app's folder.
+        AtomicFiles.createPrivateDirectory(spec.stdout().getParent());
+        AtomicFiles.createPrivateDirectory(spec.stderr().getParent());
+        ProcessBuilder pb = launcher.builder(spec.argv(), spec)
                 // O_APPEND: after a copy-truncate rotation the process keeps writing at the new end.
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.stdout().toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(spec.stderr().toFile()));
-        pb.environment().putAll(spec.env());
         Process process = pb.start();
         ProcessHandle handle = process.toHandle();
         Instant started = handle.info().startInstant().orElse(clock.instant());
@@ -73,28 +77,41 @@ public final class ProcessRuntime implements WorkloadRuntime {
             return exit;
         }
 
+        /**
+         * SIGTERM to the process and every descendant, SIGKILL to whatever is left after the grace.
+         * The descendants are listed before anything is signalled: a child whose parent exits is
+         * reparented and could no longer be found, and would keep its port.
+         */
         @Override
         public void stop(Duration grace) throws InterruptedException {
             if (!handle.isAlive()) {
                 return;
             }
-            handle.destroy();
-            if (awaitExit(grace)) {
+            Set<ProcessHandle> tree = tree(new LinkedHashSet<>());
+            tree.forEach(ProcessHandle::destroy);
+            if (awaitExit(tree, grace)) {
                 return;
             }
-            handle.descendants().forEach(ProcessHandle::destroyForcibly);
-            handle.destroyForcibly();
-            awaitExit(Duration.ofSeconds(5));
+            tree(tree).forEach(ProcessHandle::destroyForcibly); // and any child forked meanwhile
+            awaitExit(tree, Duration.ofSeconds(5));
         }
 
-        private boolean awaitExit(Duration timeout) throws InterruptedException {
+        private Set<ProcessHandle> tree(Set<ProcessHandle> into) {
+            into.add(handle);
+            handle.descendants().forEach(into::add);
+            return into;
+        }
+
+        private static boolean awaitExit(Set<ProcessHandle> tree, Duration timeout) throws InterruptedException {
+            CompletableFuture<?>[] exits =
+                    tree.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
             try {
-                handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 return true;
             } catch (TimeoutException e) {
                 return false;
             } catch (ExecutionException e) {
-                return !handle.isAlive();
+                return tree.stream().noneMatch(ProcessHandle::isAlive);
             }
         }
     }

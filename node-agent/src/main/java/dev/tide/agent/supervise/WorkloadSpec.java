@@ -11,9 +11,11 @@ import java.util.Map;
  * @param version release version
  * @param workDir working directory (the release folder)
  * @param argv program and arguments, run without a shell
- * @param env variables added to the agent's own environment
+ * @param env the release's variables; the process gets these and an allow-list of the agent's own
+ *     ({@link ProcessLauncher})
  * @param stdout file stdout is appended to
  * @param stderr file stderr is appended to
+ * @param user who the process runs as; null for the agent's own user
  */
 public record WorkloadSpec(
         String app,
@@ -22,7 +24,8 @@ public record WorkloadSpec(
         List<String> argv,
         Map<String, String> env,
         Path stdout,
-        Path stderr) {
+        Path stderr,
+        AppUser user) {
     public WorkloadSpec {
         argv = List.copyOf(argv);
         env = Map.copyOf(env);

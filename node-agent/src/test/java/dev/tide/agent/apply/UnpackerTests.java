@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class UnpackerTests {
+    private static final UnpackLimits LIMITS = UnpackLimits.defaults();
+
     @TempDir
     Path dir;
 
@@ -40,7 +42,7 @@ class UnpackerTests {
             link(out, "copy.txt", "lib/data.txt", TarConstants.LF_LINK);
         });
 
-        Unpacker.unpack(write(tar), "application/gzip", release());
+        Unpacker.unpack(write(tar), "application/gzip", release(), LIMITS);
 
         assertThat(release().resolve("lib/data.txt")).hasContent("data");
         assertThat(Files.isExecutable(release().resolve("bin/run.sh"))).isTrue();
@@ -53,7 +55,7 @@ class UnpackerTests {
     void refusesAnEntryWithDotDot() throws Exception {
         byte[] tar = TestApps.tarGz(out -> file(out, "../../evil.txt", "pwned", 0644));
 
-        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release()))
+        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release(), LIMITS))
                 .isInstanceOf(ApplyException.class)
                 .hasMessageContaining("'../../evil.txt'")
                 .hasMessageContaining("..");
@@ -65,7 +67,7 @@ class UnpackerTests {
     void refusesAnAbsoluteEntry() throws Exception {
         byte[] tar = TestApps.tarGz(out -> file(out, "/tmp/tide-evil-" + System.nanoTime(), "pwned", 0644));
 
-        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release()))
+        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release(), LIMITS))
                 .isInstanceOf(ApplyException.class)
                 .hasMessageContaining("absolute");
     }
@@ -82,10 +84,10 @@ class UnpackerTests {
             file(out, "up/owned.txt", "pwned", 0644);
         });
 
-        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release()))
+        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release(), LIMITS))
                 .isInstanceOf(ApplyException.class)
                 .hasMessageContaining("symlink to absolute path");
-        assertThatThrownBy(() -> Unpacker.unpack(write(relative), "application/gzip", dir.resolve("r2")))
+        assertThatThrownBy(() -> Unpacker.unpack(write(relative), "application/gzip", dir.resolve("r2"), LIMITS))
                 .isInstanceOf(ApplyException.class)
                 .hasMessageContaining("outside the release folder");
         assertThat(outside).isEmptyDirectory();
@@ -100,7 +102,7 @@ class UnpackerTests {
             file(out, "parent/owned.txt", "pwned", 0644);
         });
 
-        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", root.resolve("release")))
+        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", root.resolve("release"), LIMITS))
                 .isInstanceOf(ApplyException.class)
                 .hasMessageContaining("leads outside the release folder");
         assertThat(root.resolve("owned.txt")).doesNotExist();
@@ -110,24 +112,25 @@ class UnpackerTests {
     void refusesAHardLinkToAFileOutside() throws Exception {
         byte[] tar = TestApps.tarGz(out -> link(out, "passwd", "../../../etc/passwd", TarConstants.LF_LINK));
 
-        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release()))
+        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release(), LIMITS))
                 .isInstanceOf(ApplyException.class)
                 .hasMessageContaining("hard link");
     }
 
     @Test
     void unpacksAZipByMediaTypeAndRefusesZipSlip() throws Exception {
-        Unpacker.unpack(write(zip("app/hello.txt", "hi")), "application/zip", release());
+        Unpacker.unpack(write(zip("app/hello.txt", "hi")), "application/zip", release(), LIMITS);
         assertThat(release().resolve("app/hello.txt")).hasContent("hi");
 
-        assertThatThrownBy(() -> Unpacker.unpack(write(zip("../slip.txt", "x")), "application/zip", dir.resolve("r3")))
+        assertThatThrownBy(() ->
+                        Unpacker.unpack(write(zip("../slip.txt", "x")), "application/zip", dir.resolve("r3"), LIMITS))
                 .isInstanceOf(ApplyException.class);
         assertThat(dir.resolve("slip.txt")).doesNotExist();
     }
 
     @Test
     void keepsAnythingElseAsTheSingleExecutableFileArtifact() throws Exception {
-        Unpacker.unpack(write("#!/bin/sh\necho hi\n".getBytes()), "application/octet-stream", release());
+        Unpacker.unpack(write("#!/bin/sh\necho hi\n".getBytes()), "application/octet-stream", release(), LIMITS);
 
         assertThat(release().resolve("artifact")).hasContent("#!/bin/sh\necho hi");
         assertThat(Files.isExecutable(release().resolve("artifact"))).isTrue();
@@ -152,17 +155,91 @@ class UnpackerTests {
             file(out, "ok.txt", "fine", 0644);
             file(out, "../bad.txt", "pwned", 0644);
         });
-        ReleasePreparer preparer = new ReleasePreparer(new AppPaths(dir));
+
+        assertThatThrownBy(() -> prepare(write(tar))).isInstanceOf(ApplyException.class);
+        assertThat(dir.resolve("apps/hello/releases")).isEmptyDirectory();
+    }
+
+    @Test
+    void aGzipBombIsRefusedAtTheDefaultLimitAndNothingIsLeftBehind() throws Exception {
+        byte[] bomb = TestApps.gzipBomb(100L << 20);
+        assertThat(bomb.length).isLessThan(1 << 20); // 20 times that is far below the 64 MiB floor
+
+        assertThatThrownBy(() -> prepare(write(bomb)))
+                .isInstanceOf(ApplyException.class)
+                .hasMessageContaining("decompresses to more than the unpack limit of 64 MiB")
+                .hasMessageContaining("20 times")
+                .hasMessageContaining("--unpack-max-size");
+        assertThat(dir.resolve("apps/hello/releases")).isEmptyDirectory();
+    }
+
+    @Test
+    void anExplicitMaximumSizeIsTheLimitWhateverTheArtifactSize() throws Exception {
+        UnpackLimits twoMiB = new UnpackLimits(2 << 20, 100);
+
+        Unpacker.unpack(write(TestApps.gzipBomb(1 << 20)), "application/gzip", release(), twoMiB);
+        assertThat(Files.size(release().resolve("zeros.bin"))).isEqualTo(1 << 20);
+
+        assertThatThrownBy(() -> Unpacker.unpack(
+                        write(TestApps.gzipBomb(3 << 20)), "application/gzip", dir.resolve("r2"), twoMiB))
+                .isInstanceOf(ApplyException.class)
+                .hasMessageContaining("unpack limit of 2 MiB (--unpack-max-size)");
+    }
+
+    @Test
+    void aZipBombIsRefusedToo() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
+            zip.putArchiveEntry(new ZipArchiveEntry("zeros.bin"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 100; i++) {
+                zip.write(zeros);
+            }
+            zip.closeArchiveEntry();
+        }
+
+        assertThatThrownBy(() -> Unpacker.unpack(write(bytes.toByteArray()), "application/zip", release(), LIMITS))
+                .isInstanceOf(ApplyException.class)
+                .hasMessageContaining("unpack limit of 64 MiB");
+    }
+
+    @Test
+    void tooManyEntriesAreRefusedNamingTheLimit() throws Exception {
+        byte[] tar = TestApps.tarGz(out -> {
+            for (int i = 0; i < 11; i++) {
+                file(out, "f" + i, "x", 0644);
+            }
+        });
+
+        assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", release(), new UnpackLimits(0, 10)))
+                .isInstanceOf(ApplyException.class)
+                .hasMessageContaining("more than 10 entries (--unpack-max-entries)");
+    }
+
+    @Test
+    void refusesDevicesAndFifos() throws Exception {
+        for (byte type : new byte[] {TarConstants.LF_BLK, TarConstants.LF_CHR, TarConstants.LF_FIFO}) {
+            byte[] tar = TestApps.tarGz(out -> {
+                out.putArchiveEntry(new TarArchiveEntry("node", type, true));
+                out.closeArchiveEntry();
+            });
+            Path target = dir.resolve("r-" + type);
+
+            assertThatThrownBy(() -> Unpacker.unpack(write(tar), "application/gzip", target, LIMITS))
+                    .isInstanceOf(ApplyException.class)
+                    .hasMessageContaining("device or fifo");
+            assertThat(target.resolve("node")).doesNotExist();
+        }
+    }
+
+    private void prepare(Path artifact) throws ApplyException {
+        ReleasePreparer preparer = new ReleasePreparer(new AppPaths(dir), LIMITS, RunAs.system());
         var release = TestApps.hello("1.0.0", "x", 1, "/health", 1).toBuilder()
                 .clearEnv()
                 .clearConfigFiles()
                 .setHealthCheck(dev.tide.proto.agent.v1.HealthCheck.getDefaultInstance())
                 .build();
-
-        assertThatThrownBy(() ->
-                        preparer.prepare(release, new dev.tide.agent.state.NodeContext("n", "e", Map.of()), write(tar)))
-                .isInstanceOf(ApplyException.class);
-        assertThat(dir.resolve("apps/hello/releases")).isEmptyDirectory();
+        preparer.prepare(release, new dev.tide.agent.state.NodeContext("n", "e", Map.of()), artifact);
     }
 
     private static void file(TarArchiveOutputStream out, String name, String content, int mode)

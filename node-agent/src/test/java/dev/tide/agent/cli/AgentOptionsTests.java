@@ -63,6 +63,29 @@ class AgentOptionsTests {
     }
 
     @Test
+    void unpackLimitsDefaultToTheArtifactRelativeRuleAndTakeSizes() throws Exception {
+        AgentConfig defaults = parse(Map.of(), "--control-plane", "cp:9090", "--data-dir", "d");
+        AgentConfig set = parse(
+                Map.of("TIDE_AGENT_UNPACK_MAX_ENTRIES", "5000"),
+                "--control-plane",
+                "cp:9090",
+                "--data-dir",
+                "d",
+                "--unpack-max-size",
+                "512MB");
+
+        assertThat(defaults.unpackLimits()).isEqualTo(dev.tide.agent.apply.UnpackLimits.defaults());
+        assertThat(set.unpackMaxBytes()).isEqualTo(512L << 20);
+        assertThat(set.unpackMaxEntries()).isEqualTo(5000);
+        assertThatThrownBy(() ->
+                        parse(Map.of(), "--control-plane", "cp:1", "--data-dir", "d", "--unpack-max-size", "lots"))
+                .hasMessage("--unpack-max-size: expected a size like 10MB, got 'lots'");
+        assertThatThrownBy(
+                        () -> parse(Map.of(), "--control-plane", "cp:1", "--data-dir", "d", "--unpack-max-size", "1KB"))
+                .hasMessage("--unpack-max-size: must be at least 1MB");
+    }
+
+    @Test
     void badInputNamesTheFlag() {
         assertThatThrownBy(() -> parse(Map.of(), "--control-plane", "nohost", "--data-dir", "d"))
                 .hasMessage("--control-plane: expected HOST:PORT, got 'nohost'");

@@ -80,6 +80,23 @@ public final class TestApps {
     }
 
     /**
+     * A gzip bomb: a .tar.gz of about a thousandth of {@code bytes} holding one file of {@code
+     * bytes} zeros, {@code zeros.bin}.
+     */
+    public static byte[] gzipBomb(long bytes) {
+        return tarGz(tar -> {
+            TarArchiveEntry entry = new TarArchiveEntry("zeros.bin");
+            entry.setSize(bytes);
+            tar.putArchiveEntry(entry);
+            byte[] zeros = new byte[1 << 20];
+            for (long left = bytes; left > 0; left -= zeros.length) {
+                tar.write(zeros, 0, (int) Math.min(zeros.length, left));
+            }
+            tar.closeArchiveEntry();
+        });
+    }
+
+    /**
      * A release of the Hello app on the port of label {@code port}, healthy on {@code healthPath}
      * within {@code timeoutSeconds}.
      */
