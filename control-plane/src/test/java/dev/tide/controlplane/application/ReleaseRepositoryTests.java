@@ -59,8 +59,8 @@ class ReleaseRepositoryTests extends IntegrationTest {
     @Test
     void releaseWithoutHealthCheckStoresNull() {
         String app = createApplication();
-        ReleaseSpec spec =
-                new ReleaseSpec("1.0.0", uploadArtifact(randomBytes(16)), List.of("run"), null, null, null, null, null);
+        ReleaseSpec spec = new ReleaseSpec(
+                "1.0.0", uploadArtifact(randomBytes(16)), List.of("run"), null, null, null, null, null, null);
         Release saved = releases.save(new Release(app, spec, "it", Instant.now()));
 
         Release loaded = releases.findById(saved.getId()).orElseThrow();
@@ -76,7 +76,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
     void versionIsUniquePerApplication() {
         String app = createApplication();
         String sha = uploadArtifact(randomBytes(16));
-        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha, List.of("run"), null, null, null, null, null);
+        ReleaseSpec spec = new ReleaseSpec("1.0.0", sha, List.of("run"), null, null, null, null, null, null);
         releases.save(new Release(app, spec, "it", Instant.now()));
 
         assertThatThrownBy(() -> releases.saveAndFlush(new Release(app, spec, "it", Instant.now())))
@@ -87,7 +87,7 @@ class ReleaseRepositoryTests extends IntegrationTest {
     void artifactMustExist() {
         String app = createApplication();
         ReleaseSpec spec =
-                new ReleaseSpec("1.0.0", sha256(randomBytes(8)), List.of("run"), null, null, null, null, null);
+                new ReleaseSpec("1.0.0", sha256(randomBytes(8)), List.of("run"), null, null, null, null, null, null);
 
         assertThatThrownBy(() -> releases.saveAndFlush(new Release(app, spec, "it", Instant.now())))
                 .isInstanceOf(DataIntegrityViolationException.class);
