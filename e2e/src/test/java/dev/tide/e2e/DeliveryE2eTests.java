@@ -154,7 +154,9 @@ class DeliveryE2eTests {
 
         agent.kill();
         String second = fleet.deploy("push-down", "hello-down", "2.0.0");
-        assertThat(fleet.deployment(second).get("state").asString()).isEqualTo("RUNNING");
+        // It starts (PENDING until the executor takes it up) and cannot finish while its only node is down.
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> fleet.deployment(second).get("state").asString().equals("RUNNING"));
 
         AgentProcess back = fleet.restart(agent);
         awaitSucceeded(second);

@@ -7,6 +7,7 @@ import dev.tide.agent.apply.Converger;
 import dev.tide.agent.apply.FileModes;
 import dev.tide.agent.apply.Readopter;
 import dev.tide.agent.apply.ReleasePreparer;
+import dev.tide.agent.apply.ReleaseTrust;
 import dev.tide.agent.apply.RestartHandler;
 import dev.tide.agent.apply.RunAs;
 import dev.tide.agent.exec.AgentExecutors;
@@ -72,6 +73,7 @@ public final class Agent implements AutoCloseable {
 
     private volatile CertificateRenewer renewer;
     private NodeTls tls;
+    private ReleaseTrust releaseTrust;
 
     private LocalState state;
     private ScheduleState schedules;
@@ -128,6 +130,7 @@ public final class Agent implements AutoCloseable {
             }
             AtomicFiles.createPrivateDirectory(config.dataDir());
             tls = NodeTls.load(config.dataDir(), deps.clock());
+            releaseTrust = ReleaseTrust.load(config.dataDir());
             if (saved.isPresent() && !tls.enrolled()) {
                 throw new AgentException(
                         identities.file() + " was enrolled without a certificate (before mutual TLS,"
@@ -168,7 +171,15 @@ public final class Agent implements AutoCloseable {
         ArtifactCache cache = new ArtifactCache(paths.artifacts());
         ReleasePreparer preparer = new ReleasePreparer(paths, config.unpackLimits(), RunAs.system());
         Converger converger = new Converger(
-                state, events, preparer, supervisor, deps.health(), paths, config.stopGrace(), this::fallbackNode);
+                state,
+                events,
+                preparer,
+                supervisor,
+                deps.health(),
+                paths,
+                config.stopGrace(),
+                this::fallbackNode,
+                releaseTrust);
         try {
             if (config.listen() != null) {
                 pushServer = new PushServer(
@@ -275,6 +286,7 @@ public final class Agent implements AutoCloseable {
                     tls.certificateRequest(config.name()));
             NodeTls.checkPinned(response.getCaCertificatePem(), pin);
             tls.install(response.getCertificateChainPem(), response.getCaCertificatePem());
+            releaseTrust.offer(response.getReleaseKeys()); // the first set is pinned as it comes
             Identity enrolled = new Identity(
                     response.getNodeId(),
                     config.name(),

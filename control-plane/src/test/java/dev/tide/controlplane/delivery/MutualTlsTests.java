@@ -97,6 +97,23 @@ class MutualTlsTests extends IntegrationTest {
     }
 
     @Test
+    void everyServiceOnThePortIsDeniedByDefaultNotOnlyTheGateway() {
+        io.grpc.health.v1.HealthCheckRequest request = io.grpc.health.v1.HealthCheckRequest.getDefaultInstance();
+
+        // The health check answers anyone who completed TLS; watching it, like any other call, needs a node.
+        assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(agents.anonymous())
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .check(request)
+                        .getStatus())
+                .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        StatusRuntimeException refused = refused(() -> io.grpc.health.v1.HealthGrpc.newBlockingStub(agents.anonymous())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .watch(request)
+                .hasNext());
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+
+    @Test
     void aCertificateFromAnotherCaIsRefusedAtTheHandshake() {
         EnrollResponse node = agents.enroll(token(), "web-1");
         KeyMaterial forged = CertificateAuthority.generate("forger", Duration.ofDays(1), Clock.systemUTC())

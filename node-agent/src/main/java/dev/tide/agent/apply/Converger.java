@@ -48,6 +48,7 @@ public final class Converger {
     private final Duration grace;
     private final Supplier<NodeContext> fallbackNode;
     private final Pruner pruner;
+    private final ReleaseTrust trust;
 
     public Converger(
             LocalState state,
@@ -57,8 +58,10 @@ public final class Converger {
             HealthChecker health,
             AppPaths paths,
             Duration grace,
-            Supplier<NodeContext> fallbackNode) {
+            Supplier<NodeContext> fallbackNode,
+            ReleaseTrust trust) {
         this.state = state;
+        this.trust = trust;
         this.events = events;
         this.supervisor = supervisor;
         this.grace = grace;
@@ -77,6 +80,7 @@ public final class Converger {
         log.info("applying generation {} ({} applications)", gen, desired.getApplicationsCount());
         NodeContext node = nodeOf(desired);
         state.update(s -> s.withNode(node));
+        trust.offer(desired.getReleaseKeys());
         stopUndesired(desired);
         DependencyOrder.Result order = DependencyOrder.sort(desired.getApplicationsList());
         Set<String> onNode = desired.getApplicationsList().stream()
@@ -91,8 +95,16 @@ public final class Converger {
                 if (blocker.isPresent()) {
                     applier.failWithoutSwitch(
                             gen, release, "dependency " + blocker.get() + " is not healthy; not started");
-                } else if (alreadyRunning(gen, release) || applier.apply(gen, release, node, source)) {
+                } else if (alreadyRunning(gen, release)) {
                     healthy.add(release.getApplication());
+                } else {
+                    // Before anything is fetched or stopped: a refused release leaves the running one serving.
+                    Optional<String> refused = trust.refusal(release, state.app(release.getApplication()));
+                    if (refused.isPresent()) {
+                        applier.failWithoutSwitch(gen, release, refused.get());
+                    } else if (applier.apply(gen, release, node, source)) {
+                        healthy.add(release.getApplication());
+                    }
                 }
             }
         } catch (ApplyException e) {

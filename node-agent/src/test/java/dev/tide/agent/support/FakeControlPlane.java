@@ -101,6 +101,8 @@ public final class FakeControlPlane implements AutoCloseable {
     private volatile Duration certificateValidity = Duration.ofHours(1);
     public final List<String> renewals = new CopyOnWriteArrayList<>();
     private Schedule schedule = watch(5);
+    private dev.tide.proto.agent.v1.ReleaseKeySet releaseKeys =
+            dev.tide.proto.agent.v1.ReleaseKeySet.getDefaultInstance();
     private DesiredState desired;
     private long generation;
     private Map<String, String> labels = Map.of();
@@ -209,6 +211,13 @@ public final class FakeControlPlane implements AutoCloseable {
         artifacts.put(sha, bytes);
     }
 
+    /** The release key set sent at enrollment and with every desired state published from now on. */
+    public void setReleaseKeys(dev.tide.proto.agent.v1.ReleaseKeySet keys) {
+        synchronized (lock) {
+            releaseKeys = keys;
+        }
+    }
+
     /** Publishes a new desired state; returns its generation. */
     public long publish(AppRelease... apps) {
         synchronized (lock) {
@@ -220,6 +229,7 @@ public final class FakeControlPlane implements AutoCloseable {
                     .setGeneration(generation)
                     .putAllLabels(labels)
                     .addAllApplications(List.of(apps))
+                    .setReleaseKeys(releaseKeys)
                     .build();
             lock.notifyAll();
             return generation;
@@ -309,6 +319,7 @@ public final class FakeControlPlane implements AutoCloseable {
                         .setSchedule(schedule)
                         .setCertificateChainPem(issue(request.getCsr().toByteArray()))
                         .setCaCertificatePem(Pem.certificates(List.of(CA.certificate())))
+                        .setReleaseKeys(releaseKeys)
                         .build());
             }
             out.onCompleted();

@@ -19,6 +19,14 @@ import java.time.Instant;
 public final class ReleaseVerifier {
     private ReleaseVerifier() {}
 
+    /** Refuses a release that carries no signature at all when the set requires one. */
+    public static void checkUnsigned(ReleaseKeySet trust, String application, String version) throws TrustException {
+        if (trust != null && trust.requireSignatures()) {
+            throw new TrustException(application + " " + version + " is not signed, and environment '"
+                    + trust.environment() + "' requires signed releases");
+        }
+    }
+
     /**
      * @param newestApplied issuedAt of the newest signed release applied for this application, or null
      * @param isRollbackTarget true when this is the release the node ran just before its current one
