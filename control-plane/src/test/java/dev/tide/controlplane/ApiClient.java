@@ -53,6 +53,10 @@ public final class ApiClient {
         return send(withJson(MockMvcRequestBuilders.post(uri, vars), body));
     }
 
+    public ApiResponse put(String uri, Object body, Object... vars) {
+        return send(withJson(MockMvcRequestBuilders.put(uri, vars), body));
+    }
+
     public ApiResponse patch(String uri, Object body, Object... vars) {
         return send(withJson(MockMvcRequestBuilders.patch(uri, vars), body));
     }

@@ -181,6 +181,17 @@ public abstract class IntegrationTest {
                 .expect(201);
     }
 
+    /** The body of {@code POST /api/v1/deployments}: these versions of these applications. */
+    protected static Map<String, Object> deploymentBody(String environment, Map<String, String> versionByApp) {
+        return Map.of(
+                "environment",
+                environment,
+                "releases",
+                versionByApp.entrySet().stream()
+                        .map(e -> Map.of("application", e.getKey(), "version", e.getValue()))
+                        .toList());
+    }
+
     /** Nodes are created by agent enrollment; tests insert them directly. */
     protected Node insertNode(String environment, String name, Map<String, String> labels) {
         return nodeRepository.save(

@@ -13,7 +13,12 @@ public record HealthCheckSpec(Http http, Tcp tcp, List<String> command, Integer 
     public static final int DEFAULT_TIMEOUT_SECONDS = 30;
 
     /** GET http://127.0.0.1:port/path answers 2xx. */
-    public record Http(String port, String path) {}
+    public record Http(String port, String path) {
+        /** The path checked: {@code /} when none was given. Agents and signatures see this one. */
+        public String effectivePath() {
+            return path == null ? "/" : path;
+        }
+    }
 
     /** A TCP connection to 127.0.0.1:port succeeds. */
     public record Tcp(String port) {}

@@ -7,6 +7,7 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -14,11 +15,21 @@ import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** An immutable version of an application: its artifact and how to run and check it. */
+/**
+ * An immutable version of an application: its artifact and how to run and check it, and its
+ * signature when it was signed (verified when the release was created; never stored unverified).
+ */
 @Entity
 @Immutable
 @Table(name = "release")
 public class Release {
+    /**
+     * A verified release signature: the key, the signature bytes, and the two parts of the signed
+     * manifest that are not otherwise in the release: when it was signed and the dependencies the
+     * application had then.
+     */
+    public record Signature(String keyId, byte[] value, Instant issuedAt, List<String> dependsOn) {}
+
     @Id
     private UUID id;
 
@@ -52,8 +63,18 @@ public class Release {
     @Column(name = "health_check", columnDefinition = "jsonb")
     private HealthCheckSpec healthCheck;
 
-    @Column
-    private String signature;
+    @Column(name = "signature_key_id")
+    private String signatureKeyId;
+
+    @Column(name = "signature_value")
+    private byte[] signatureValue;
+
+    @Column(name = "signature_issued_at")
+    private Instant signatureIssuedAt;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "signed_depends_on", columnDefinition = "jsonb")
+    private List<String> signedDependsOn;
 
     @Column(name = "run_as")
     private String runAs;
@@ -67,6 +88,11 @@ public class Release {
     protected Release() {}
 
     Release(String application, ReleaseSpec spec, String createdBy, Instant now) {
+        this(application, spec, null, createdBy, now);
+    }
+
+    /** {@code signature}: null, or one that was verified over this release. */
+    Release(String application, ReleaseSpec spec, Signature signature, String createdBy, Instant now) {
         this.id = UUID.randomUUID();
         this.application = application;
         this.version = spec.version();
@@ -76,7 +102,12 @@ public class Release {
         this.secretEnv = Map.copyOf(spec.secretEnv());
         this.configFiles = Map.copyOf(spec.configFiles());
         this.healthCheck = spec.healthCheck();
-        this.signature = spec.signature();
+        if (signature != null) {
+            this.signatureKeyId = signature.keyId();
+            this.signatureValue = signature.value().clone();
+            this.signatureIssuedAt = signature.issuedAt();
+            this.signedDependsOn = List.copyOf(signature.dependsOn());
+        }
         this.runAs = spec.runAs();
         this.createdBy = createdBy;
         this.createdAt = now;
@@ -127,8 +158,12 @@ public class Release {
         return healthCheck;
     }
 
-    public String getSignature() {
-        return signature;
+    /** The verified signature; empty for an unsigned release. */
+    public Optional<Signature> getSignature() {
+        return signatureKeyId == null
+                ? Optional.empty()
+                : Optional.of(new Signature(
+                        signatureKeyId, signatureValue.clone(), signatureIssuedAt, List.copyOf(signedDependsOn)));
     }
 
     /** The user the node runs this release's processes as; null: as the agent. */

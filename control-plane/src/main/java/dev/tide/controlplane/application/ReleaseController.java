@@ -27,7 +27,13 @@ class ReleaseController {
     /** What a secret value is shown as: the name is visible, the value never. */
     static final String MASK = "••••••";
 
-    /** A release as users see it; secret env values are masked, whatever the caller's role. */
+    /** Who signed a release and when; the signature itself is for agents. */
+    record SignatureView(String keyId, Instant issuedAt) {}
+
+    /**
+     * A release as users see it; secret env values are masked, whatever the caller's role.
+     * {@code signed} is true only for a signature that was verified with a trusted key.
+     */
     record ReleaseView(
             UUID id,
             String application,
@@ -40,6 +46,7 @@ class ReleaseController {
             HealthCheckSpec healthCheck,
             String runAs,
             boolean signed,
+            SignatureView signature,
             String createdBy,
             Instant createdAt) {
         static ReleaseView of(Release r) {
@@ -54,7 +61,10 @@ class ReleaseController {
                     r.getConfigFiles(),
                     r.getHealthCheck(),
                     r.getRunAs(),
-                    r.getSignature() != null,
+                    r.getSignature().isPresent(),
+                    r.getSignature()
+                            .map(s -> new SignatureView(s.keyId(), s.issuedAt()))
+                            .orElse(null),
                     r.getCreatedBy(),
                     r.getCreatedAt());
         }

@@ -5,18 +5,20 @@ import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.NotFoundException;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Creates immutable releases and finds them. */
+/** Creates immutable releases, verifying their signatures, and finds them. */
 @Service
 public class ReleaseService {
     private final ReleaseRepository releases;
     private final ApplicationService applications;
     private final ArtifactRepository artifacts;
+    private final ReleaseSignatures signatures;
     private final AuditService audit;
     private final Clock clock;
 
@@ -24,18 +26,20 @@ public class ReleaseService {
             ReleaseRepository releases,
             ApplicationService applications,
             ArtifactRepository artifacts,
+            ReleaseSignatures signatures,
             AuditService audit,
             Clock clock) {
         this.releases = releases;
         this.applications = applications;
         this.artifacts = artifacts;
+        this.signatures = signatures;
         this.audit = audit;
         this.clock = clock;
     }
 
     @Transactional
     public Release create(String application, ReleaseSpec spec) {
-        applications.get(application);
+        Application app = applications.get(application);
         spec.validate();
         if (!artifacts.existsById(spec.artifactSha256())) {
             throw InvalidInputException.unknownReference(
@@ -45,15 +49,19 @@ public class ReleaseService {
             throw new ConflictException(
                     "release " + application + "@" + spec.version() + " already exists; releases are immutable");
         }
-        Release release = releases.save(new Release(application, spec, AuditService.currentActor(), clock.instant()));
+        Release.Signature signature =
+                spec.signature() == null ? null : signatures.verify(application, spec, app.getDependsOn());
+        Release release =
+                releases.save(new Release(application, spec, signature, AuditService.currentActor(), clock.instant()));
         // Secret values are never audited; their names are.
-        audit.record(
-                "release.create",
-                "application/" + application,
-                Map.of(
-                        "version", spec.version(),
-                        "artifactSha256", spec.artifactSha256(),
-                        "secretEnv", release.getSecretEnvNames()));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("version", spec.version());
+        details.put("artifactSha256", spec.artifactSha256());
+        details.put("secretEnv", release.getSecretEnvNames());
+        if (signature != null) {
+            details.put("signatureKeyId", signature.keyId());
+        }
+        audit.record("release.create", "application/" + application, details);
         return release;
     }
 

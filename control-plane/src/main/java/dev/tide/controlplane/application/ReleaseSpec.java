@@ -3,7 +3,9 @@ package dev.tide.controlplane.application;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.InvalidInputException.FieldError;
 import dev.tide.controlplane.system.Names;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -12,7 +14,8 @@ import java.util.regex.Pattern;
  * What a user submits to create a release, validated field by field. Everything an agent will
  * execute or write to disk is checked here, before it is stored. {@code secretEnv} holds
  * environment values that are written but never read back (passwords, keys): validated like
- * {@code env}, and a name may be in only one of the two.
+ * {@code env}, and a name may be in only one of the two. {@code signature} is optional: an Ed25519
+ * signature over the release's manifest, checked by {@link ReleaseService} against the trusted keys.
  */
 public record ReleaseSpec(
         String version,
@@ -22,8 +25,42 @@ public record ReleaseSpec(
         Map<String, String> secretEnv,
         Map<String, String> configFiles,
         HealthCheckSpec healthCheck,
-        String signature,
+        Signature signature,
         String runAs) {
+
+    /**
+     * A release signature as submitted: the signing key's id, when it was signed (part of the
+     * signed manifest) and the base64 of the 64-byte Ed25519 signature.
+     */
+    public record Signature(String keyId, Instant issuedAt, String value) {
+        private static final Pattern KEY_ID = Pattern.compile("^[A-Za-z0-9_-]{43}$");
+
+        /** The signature bytes; only after {@link ReleaseSpec#validate()}. */
+        byte[] bytes() {
+            return Base64.getDecoder().decode(value);
+        }
+
+        private void validate(List<FieldError> errors) {
+            if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
+                errors.add(new FieldError(
+                        "signature.keyId", "must be a release key id (43 characters of base64url, the key's SHA-256)"));
+            }
+            if (issuedAt == null) {
+                errors.add(new FieldError("signature.issuedAt", "is required: the issuedAt of the signed manifest"));
+            }
+            if (!isSignature(value)) {
+                errors.add(new FieldError("signature.value", "must be the base64 of an Ed25519 signature (64 bytes)"));
+            }
+        }
+
+        private static boolean isSignature(String value) {
+            try {
+                return value != null && Base64.getDecoder().decode(value).length == 64;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+    }
 
     static final int MAX_ARGS = 128;
     static final int MAX_ARG_LENGTH = 4096;
@@ -66,8 +103,8 @@ public record ReleaseSpec(
         }
         validateConfigFiles(errors);
         validateHealthCheck(errors);
-        if (signature != null && signature.length() > 8192) {
-            errors.add(new FieldError("signature", "must be at most 8192 characters"));
+        if (signature != null) {
+            signature.validate(errors);
         }
         if (runAs != null && !USER_NAME.matcher(runAs).matches()) {
             errors.add(new FieldError(

@@ -14,6 +14,7 @@ import dev.tide.controlplane.node.NodeDesiredChanged;
 import dev.tide.controlplane.node.NodeDesiredRepository;
 import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.controlplane.node.NodeService;
+import dev.tide.controlplane.releasekey.ReleaseKeyService;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.DesiredState;
 import dev.tide.proto.agent.v1.Schedule;
@@ -34,10 +35,11 @@ import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Each node's desired state, built once per generation and kept in memory, and each
- * environment's schedule. A poll whose generation is current is answered from here without
- * touching the database. Entries are dropped after the commit of a change, then rebuilt on
- * demand; listeners (long-polls, the push dispatcher) are told at that moment.
+ * Each node's desired state (its releases and its environment's release keys), built once per
+ * generation and kept in memory, and each environment's schedule. A poll whose generation is
+ * current is answered from here without touching the database. Entries are dropped after the
+ * commit of a change, then rebuilt on demand; listeners (long-polls, the push dispatcher) are told
+ * at that moment.
  */
 @Component
 class DesiredStateCache {
@@ -50,6 +52,7 @@ class DesiredStateCache {
     private final ArtifactRepository artifacts;
     private final ApplicationService applications;
     private final EnvironmentRepository environments;
+    private final ReleaseKeyService releaseKeys;
     private final DeliveryProperties properties;
     private final TransactionTemplate readOnly;
 
@@ -68,6 +71,7 @@ class DesiredStateCache {
             ArtifactRepository artifacts,
             ApplicationService applications,
             EnvironmentRepository environments,
+            ReleaseKeyService releaseKeys,
             DeliveryProperties properties,
             TransactionTemplate transactions) {
         this.nodes = nodes;
@@ -76,6 +80,7 @@ class DesiredStateCache {
         this.artifacts = artifacts;
         this.applications = applications;
         this.environments = environments;
+        this.releaseKeys = releaseKeys;
         this.properties = properties;
         this.readOnly = new TransactionTemplate(transactions.getTransactionManager());
         this.readOnly.setReadOnly(true);
@@ -172,6 +177,9 @@ class DesiredStateCache {
             apps.add(DesiredStateMapper.appRelease(r, artifactBySha.get(r.getArtifactSha256()), deps));
         }
         return new Entry(
-                nodeId, node.getEnvironment(), node.getGeneration(), DesiredStateMapper.desiredState(node, apps));
+                nodeId,
+                node.getEnvironment(),
+                node.getGeneration(),
+                DesiredStateMapper.desiredState(node, apps, releaseKeys.current(node.getEnvironment())));
     }
 }

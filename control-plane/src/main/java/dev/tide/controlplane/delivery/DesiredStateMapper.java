@@ -1,5 +1,7 @@
 package dev.tide.controlplane.delivery;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
 import dev.tide.controlplane.application.Artifact;
 import dev.tide.controlplane.application.HealthCheckSpec;
 import dev.tide.controlplane.application.Release;
@@ -11,25 +13,49 @@ import dev.tide.proto.agent.v1.CommandCheck;
 import dev.tide.proto.agent.v1.DesiredState;
 import dev.tide.proto.agent.v1.HealthCheck;
 import dev.tide.proto.agent.v1.HttpCheck;
+import dev.tide.proto.agent.v1.ReleaseSignature;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.TcpCheck;
+import dev.tide.proto.agent.v1.TrustedReleaseKey;
+import dev.tide.security.release.ReleaseKeySet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /** Domain objects to the wire messages of the agent protocol; nothing else converts them. */
 final class DesiredStateMapper {
     private DesiredStateMapper() {}
 
-    static DesiredState desiredState(Node node, List<AppRelease> applications) {
-        return DesiredState.newBuilder()
+    static DesiredState desiredState(
+            Node node, List<AppRelease> applications, Optional<ReleaseKeySet.Signed> releaseKeys) {
+        DesiredState.Builder b = DesiredState.newBuilder()
                 .setNodeId(node.getId().toString())
                 .setNodeName(node.getName())
                 .setEnvironment(node.getEnvironment())
                 .setGeneration(node.getGeneration())
                 .putAllLabels(node.getLabels())
-                .addAllApplications(applications)
-                .build();
+                .addAllApplications(applications);
+        releaseKeys.ifPresent(keys -> b.setReleaseKeys(releaseKeys(keys)));
+        return b.build();
+    }
+
+    static dev.tide.proto.agent.v1.ReleaseKeySet releaseKeys(ReleaseKeySet.Signed signed) {
+        ReleaseKeySet set = signed.keySet();
+        dev.tide.proto.agent.v1.ReleaseKeySet.Builder b = dev.tide.proto.agent.v1.ReleaseKeySet.newBuilder()
+                .setEnvironment(set.environment())
+                .setVersion(set.version())
+                .setRequireSignatures(set.requireSignatures())
+                .setIssuedAt(timestamp(set.issuedAt()))
+                .setSignedBy(signed.signedBy())
+                .setSignature(ByteString.copyFrom(signed.signature()));
+        set.keys()
+                .forEach(k -> b.addKeys(TrustedReleaseKey.newBuilder()
+                        .setId(k.id())
+                        .setPublicKey(ByteString.copyFrom(k.publicKey()))
+                        .setName(k.name())));
+        return b.build();
     }
 
     static AppRelease appRelease(Release r, Artifact artifact, Collection<String> dependsOnHere) {
@@ -49,7 +75,21 @@ final class DesiredStateMapper {
         if (r.getHealthCheck() != null) {
             b.setHealthCheck(healthCheck(r.getHealthCheck()));
         }
+        r.getSignature()
+                .ifPresent(s -> b.setSignature(ReleaseSignature.newBuilder()
+                        .setKeyId(s.keyId())
+                        .setValue(ByteString.copyFrom(s.value()))
+                        .setIssuedAt(timestamp(s.issuedAt()))
+                        .addAllDependsOn(s.dependsOn())
+                        .addAllSecretEnvNames(r.getSecretEnvNames())));
         return b.build();
+    }
+
+    private static Timestamp timestamp(Instant at) {
+        return Timestamp.newBuilder()
+                .setSeconds(at.getEpochSecond())
+                .setNanos(at.getNano())
+                .build();
     }
 
     static HealthCheck healthCheck(HealthCheckSpec spec) {
@@ -57,7 +97,7 @@ final class DesiredStateMapper {
         if (spec.http() != null) {
             b.setHttp(HttpCheck.newBuilder()
                     .setPort(spec.http().port())
-                    .setPath(spec.http().path() == null ? "/" : spec.http().path()));
+                    .setPath(spec.http().effectivePath()));
         } else if (spec.tcp() != null) {
             b.setTcp(TcpCheck.newBuilder().setPort(spec.tcp().port()));
         } else if (spec.command() != null) {

@@ -6,6 +6,7 @@ import dev.tide.controlplane.environment.EnrollmentTokenService;
 import dev.tide.controlplane.node.Node;
 import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.controlplane.pki.ControlPlanePki;
+import dev.tide.controlplane.releasekey.ReleaseKeyService;
 import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.Names;
@@ -15,6 +16,7 @@ import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.security.Fingerprints;
 import dev.tide.security.Pem;
 import dev.tide.security.ca.CertificateAuthority;
+import dev.tide.security.release.ReleaseKeySet;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -37,6 +39,7 @@ class EnrollmentService {
     private final NodeRepository nodes;
     private final ControlPlanePki pki;
     private final DesiredStateCache cache;
+    private final ReleaseKeyService releaseKeys;
     private final AuditService audit;
     private final Clock clock;
 
@@ -45,12 +48,14 @@ class EnrollmentService {
             NodeRepository nodes,
             ControlPlanePki pki,
             DesiredStateCache cache,
+            ReleaseKeyService releaseKeys,
             AuditService audit,
             Clock clock) {
         this.tokens = tokens;
         this.nodes = nodes;
         this.pki = pki;
         this.cache = cache;
+        this.releaseKeys = releaseKeys;
         this.audit = audit;
         this.clock = clock;
     }
@@ -92,6 +97,9 @@ class EnrollmentService {
                 clock.instant());
         List<X509Certificate> chain = issue(node, key, keyHash);
         nodes.saveAndFlush(node);
+        // Read after the node row is written: a key set replaced meanwhile either waited for this
+        // node (and reaches it as desired state) or is the one read here.
+        Optional<ReleaseKeySet.Signed> keys = releaseKeys.current(env);
         String actor = "agent:" + request.getName();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("name", request.getName());
@@ -103,7 +111,7 @@ class EnrollmentService {
         details.put("publicKeySha256", keyHash);
         audit.recordAs(actor, "node.enroll", "node/" + nodeId, details);
         tokens.claimUse(token, nodeId, actor); // last: it holds the token's row lock until commit
-        return response(node, schedule, chain);
+        return response(node, schedule, chain, keys);
     }
 
     /**
@@ -145,7 +153,8 @@ class EnrollmentService {
                 "node.enroll.retry",
                 "node/" + node.getId(),
                 Map.of("certificateSerial", chain.get(0).getSerialNumber().toString(16)));
-        return Optional.of(response(node, cache.schedule(node.getEnvironment()), chain));
+        return Optional.of(response(
+                node, cache.schedule(node.getEnvironment()), chain, releaseKeys.current(node.getEnvironment())));
     }
 
     private List<X509Certificate> issue(Node node, PublicKey key, String keyHash) {
@@ -154,14 +163,17 @@ class EnrollmentService {
         return chain;
     }
 
-    private EnrollResponse response(Node node, Schedule schedule, List<X509Certificate> chain) {
-        return EnrollResponse.newBuilder()
+    /** The answer, with the environment's release keys (if it has any) for the agent to pin. */
+    private EnrollResponse response(
+            Node node, Schedule schedule, List<X509Certificate> chain, Optional<ReleaseKeySet.Signed> keys) {
+        EnrollResponse.Builder b = EnrollResponse.newBuilder()
                 .setNodeId(node.getId().toString())
                 .setEnvironment(node.getEnvironment())
                 .setSchedule(schedule)
                 .setCertificateChainPem(Pem.certificates(chain))
-                .setCaCertificatePem(Pem.certificates(List.of(pki.caCertificate())))
-                .build();
+                .setCaCertificatePem(Pem.certificates(List.of(pki.caCertificate())));
+        keys.ifPresent(k -> b.setReleaseKeys(DesiredStateMapper.releaseKeys(k)));
+        return b.build();
     }
 
     private static PublicKey requestedKey(byte[] csr) {

@@ -9,14 +9,17 @@ import dev.tide.controlplane.node.Node;
 import dev.tide.controlplane.node.NodeDesired;
 import dev.tide.controlplane.node.NodeDesiredRepository;
 import dev.tide.controlplane.node.NodeRepository;
+import dev.tide.controlplane.releasekey.ReleaseKeyService;
 import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.InvalidInputException.FieldError;
 import dev.tide.controlplane.system.Names;
 import dev.tide.controlplane.system.NotFoundException;
+import dev.tide.security.release.ReleaseKeySet;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -43,6 +46,7 @@ public class DeploymentService {
     private final ReleaseRepository releases;
     private final NodeRepository nodes;
     private final NodeDesiredRepository desired;
+    private final ReleaseKeyService releaseKeys;
     private final AuditService audit;
     private final DeploymentJournal journal;
     private final ApplicationEventPublisher events;
@@ -57,6 +61,7 @@ public class DeploymentService {
             ReleaseRepository releases,
             NodeRepository nodes,
             NodeDesiredRepository desired,
+            ReleaseKeyService releaseKeys,
             AuditService audit,
             DeploymentJournal journal,
             ApplicationEventPublisher events,
@@ -69,6 +74,7 @@ public class DeploymentService {
         this.releases = releases;
         this.nodes = nodes;
         this.desired = desired;
+        this.releaseKeys = releaseKeys;
         this.audit = audit;
         this.journal = journal;
         this.events = events;
@@ -95,6 +101,7 @@ public class DeploymentService {
             throw InvalidInputException.unknownReference("environment", e.getMessage());
         }
         Map<String, Release> byApp = resolveReleases(request.releases());
+        refuseUntrusted(request.environment(), byApp.values());
         Map<String, Integer> stageOf = applications.graph().stages(byApp.keySet());
         List<String> order = List.copyOf(stageOf.keySet());
 
@@ -315,6 +322,38 @@ public class DeploymentService {
             }
         });
         return new TreeMap<>(selector.labels());
+    }
+
+    /**
+     * In an environment that requires signed releases, every release must be signed by a key of its
+     * current set. Its agents would refuse any other; this says so before anything is written.
+     */
+    private void refuseUntrusted(String environment, Collection<Release> candidates) {
+        ReleaseKeySet set = releaseKeys
+                .current(environment)
+                .map(ReleaseKeySet.Signed::keySet)
+                .filter(ReleaseKeySet::requireSignatures)
+                .orElse(null);
+        if (set == null) {
+            return;
+        }
+        List<String> refused = new ArrayList<>();
+        for (Release r : candidates) {
+            String name = r.getApplication() + "@" + r.getVersion();
+            r.getSignature()
+                    .ifPresentOrElse(
+                            s -> {
+                                if (set.key(s.keyId()).isEmpty()) {
+                                    refused.add(name + " is signed by key " + s.keyId() + ", which it does not trust");
+                                }
+                            },
+                            () -> refused.add(name + " is not signed"));
+        }
+        if (!refused.isEmpty()) {
+            throw new ConflictException("environment '" + environment + "' requires releases signed by one of its"
+                    + " release keys (key set version " + set.version() + "): " + String.join("; ", refused)
+                    + ". Its agents would refuse them; deploy releases signed by a key it trusts.");
+        }
     }
 
     /** Two active deployments never touch the same node and application: the second is refused. */

@@ -5,6 +5,8 @@ import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
+import dev.tide.proto.agent.v1.GetDesiredStateRequest;
+import dev.tide.proto.agent.v1.GetDesiredStateResponse;
 import dev.tide.security.Csr;
 import dev.tide.security.KeyMaterial;
 import dev.tide.security.PeerTrustManager;
@@ -13,12 +15,14 @@ import dev.tide.security.ReloadableKeyManager;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.KeyPair;
 import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +94,41 @@ final class AgentChannels implements AutoCloseable {
             throw new AssertionError("node " + node.getNodeId() + " was not enrolled through these channels");
         }
         return channel;
+    }
+
+    /** The gateway as the node calls it, with a 10 s deadline. */
+    AgentGatewayGrpc.AgentGatewayBlockingStub gateway(EnrollResponse node) {
+        return AgentGatewayGrpc.newBlockingStub(channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** A long-poll for the node's desired state, answered when it completes. */
+    CompletableFuture<GetDesiredStateResponse> watch(EnrollResponse node, long known, int waitSeconds) {
+        CompletableFuture<GetDesiredStateResponse> answer = new CompletableFuture<>();
+        AgentGatewayGrpc.newStub(channel(node))
+                .withDeadlineAfter(waitSeconds + 10, TimeUnit.SECONDS)
+                .getDesiredState(request(node, known, waitSeconds), new StreamObserver<>() {
+                    @Override
+                    public void onNext(GetDesiredStateResponse value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                });
+        return answer;
+    }
+
+    static GetDesiredStateRequest request(EnrollResponse node, long known, int wait) {
+        return GetDesiredStateRequest.newBuilder()
+                .setNodeId(node.getNodeId())
+                .setKnownGeneration(known)
+                .setWaitSeconds(wait)
+                .build();
     }
 
     KeyMaterial material(EnrollResponse node) {

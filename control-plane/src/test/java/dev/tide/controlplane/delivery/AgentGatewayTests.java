@@ -25,7 +25,6 @@ import dev.tide.security.Pem;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -276,28 +275,11 @@ class AgentGatewayTests extends IntegrationTest {
     }
 
     private AgentGatewayGrpc.AgentGatewayBlockingStub gateway(EnrollResponse node) {
-        return AgentGatewayGrpc.newBlockingStub(agents.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS);
+        return agents.gateway(node);
     }
 
     private CompletableFuture<GetDesiredStateResponse> watch(EnrollResponse node, long known, int waitSeconds) {
-        CompletableFuture<GetDesiredStateResponse> answer = new CompletableFuture<>();
-        AgentGatewayGrpc.newStub(agents.channel(node))
-                .withDeadlineAfter(waitSeconds + 10, TimeUnit.SECONDS)
-                .getDesiredState(request(node, known, waitSeconds), new StreamObserver<>() {
-                    @Override
-                    public void onNext(GetDesiredStateResponse value) {
-                        answer.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
-        return answer;
+        return agents.watch(node, known, waitSeconds);
     }
 
     private byte[] fetch(EnrollResponse node, String sha, long offset) {
@@ -318,11 +300,7 @@ class AgentGatewayTests extends IntegrationTest {
     }
 
     private static GetDesiredStateRequest request(EnrollResponse node, long known, int wait) {
-        return GetDesiredStateRequest.newBuilder()
-                .setNodeId(node.getNodeId())
-                .setKnownGeneration(known)
-                .setWaitSeconds(wait)
-                .build();
+        return AgentChannels.request(node, known, wait);
     }
 
     private static Event event(long generation, String app, EventType type, Instant at) {
