@@ -223,6 +223,60 @@ class DeliveryE2eTests {
     }
 
     @Test
+    void anEnvironmentThatRequiresSignaturesRunsSignedReleasesOnly() throws Exception {
+        java.security.KeyPair alice = dev.tide.security.release.ReleaseKeys.generate();
+        fleet.environment("signed", "PULL", true, 30);
+        java.time.Instant issuedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        dev.tide.security.release.ReleaseKeySet keys = new dev.tide.security.release.ReleaseKeySet(
+                "signed",
+                1,
+                true,
+                List.of(dev.tide.security.release.ReleaseKeySet.TrustedKey.of(
+                        alice.getPublic().getEncoded(), "alice")),
+                issuedAt);
+        fleet.api
+                .put(
+                        "/api/v1/environments/signed/release-keys",
+                        Map.of(
+                                "version", 1,
+                                "requireSignatures", true,
+                                "issuedAt", issuedAt.toString(),
+                                "keys",
+                                        List.of(Map.of(
+                                                "name",
+                                                "alice",
+                                                "publicKey",
+                                                java.util.Base64.getEncoder()
+                                                        .encodeToString(alice.getPublic()
+                                                                .getEncoded()))),
+                                "signedBy", dev.tide.security.release.ReleaseKeys.id(alice.getPublic()),
+                                "signature",
+                                        java.util.Base64.getEncoder()
+                                                .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
+                                                        alice.getPrivate(), keys.canonical()))))
+                .expect(200);
+        AgentProcess agent = fleet.agents("signed", "sg", 1).get(0); // pins alice's key at enrollment
+        fleet.application("hello-sg", List.of());
+        String sha = fleet.uploadHello();
+        fleet.signedRelease("hello-sg", "1.0.0", sha, alice);
+        fleet.release("hello-sg", "2.0.0", sha, "/health", 30); // not signed
+
+        awaitSucceeded(fleet.deploy("signed", "hello-sg", "1.0.0"));
+        assertThat(fleet.answer(agent.appPort)).contains("1.0.0");
+        fleet.api
+                .post(
+                        "/api/v1/deployments",
+                        Map.of(
+                                "environment",
+                                "signed",
+                                "releases",
+                                List.of(Map.of("application", "hello-sg", "version", "2.0.0"))))
+                .expect(409);
+        assertThat(fleet.answer(agent.appPort)).contains("1.0.0");
+        assertThat(Files.readAllBytes(agent.dataDir.resolve("release-keys.pb"))).isNotEmpty();
+    }
+
+    @Test
     void anArchiveEscapingItsFolderIsRefusedByTheAgent() throws Exception {
         fleet.environment("hostile", "PUSH", false, 30);
         AgentProcess agent = fleet.agents("hostile", "ho", 1).get(0);

@@ -211,6 +211,43 @@ final class Fleet implements AutoCloseable {
     }
 
     void release(String app, String version, String sha, String healthPath, int timeoutSeconds) {
+        api.post("/api/v1/applications/" + app + "/releases", releaseBody(version, sha, healthPath, timeoutSeconds))
+                .expect(201);
+    }
+
+    /**
+     * A release signed with {@code key} as a release engineer would, outside the control plane: its
+     * manifest is built from the same body the API receives (no dependencies).
+     */
+    void signedRelease(String app, String version, String sha, java.security.KeyPair key) {
+        Map<String, Object> body = releaseBody(version, sha, "/health", 30);
+        java.time.Instant issuedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        @SuppressWarnings("unchecked")
+        dev.tide.security.release.ReleaseManifest manifest = new dev.tide.security.release.ReleaseManifest(
+                app,
+                version,
+                sha,
+                (List<String>) body.get("start"),
+                (Map<String, String>) body.get("env"),
+                List.of(),
+                Map.of(),
+                dev.tide.security.release.ReleaseManifest.httpCheck("${node.label.port}", "/health", 30),
+                null,
+                List.of(),
+                issuedAt);
+        body.put(
+                "signature",
+                Map.of(
+                        "keyId", dev.tide.security.release.ReleaseKeys.id(key.getPublic()),
+                        "issuedAt", issuedAt.toString(),
+                        "value",
+                                java.util.Base64.getEncoder()
+                                        .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
+                                                key.getPrivate(), manifest.canonical()))));
+        api.post("/api/v1/applications/" + app + "/releases", body).expect(201);
+    }
+
+    private Map<String, Object> releaseBody(String version, String sha, String healthPath, int timeoutSeconds) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", version);
         body.put("artifactSha256", sha);
@@ -236,7 +273,7 @@ final class Fleet implements AutoCloseable {
                         Map.of("port", "${node.label.port}", "path", healthPath),
                         "timeoutSeconds",
                         timeoutSeconds));
-        api.post("/api/v1/applications/" + app + "/releases", body).expect(201);
+        return body;
     }
 
     String deploy(String environment, String app, String version) {

@@ -8,6 +8,7 @@ import dev.tide.security.ca.CertificateAuthority;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * The floor over TLS as Tide speaks it: a CA made for the run, the server's certificate (EC P-256,
- * naming the control plane) under it, and the CA written to a file for the client JVMs.
+ * naming the control plane) under it, TLS 1.3 on the JDK's provider as the control plane runs it,
+ * and the CA written to a file for the client JVMs.
  */
 record FloorTls(KeyMaterial server, Path caFile) {
     static FloorTls create(Path dir) throws IOException {
@@ -32,7 +34,9 @@ record FloorTls(KeyMaterial server, Path caFile) {
     }
 
     SslContext serverContext() throws SSLException {
-        return GrpcSslContexts.configure(SslContextBuilder.forServer(new ReloadableKeyManager(server)))
+        // The JDK's TLS, as the control plane has it (its unshaded Netty carries no BoringSSL); the
+        // clients use what agents use (grpc-netty-shaded's default).
+        return GrpcSslContexts.configure(SslContextBuilder.forServer(new ReloadableKeyManager(server)), SslProvider.JDK)
                 .build();
     }
 }

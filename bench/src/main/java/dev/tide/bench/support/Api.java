@@ -80,6 +80,10 @@ public final class Api {
         return send(request(path).header("Content-Type", "application/json").POST(json(body)));
     }
 
+    public Response put(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json").PUT(json(body)));
+    }
+
     public Response patch(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json").method("PATCH", json(body)));
     }

@@ -51,7 +51,7 @@ public record ReleaseManifest(
     public static Map<String, Object> httpCheck(String port, String path, int timeoutSeconds) {
         Map<String, Object> http = new LinkedHashMap<>();
         http.put("port", port);
-        http.put("path", path);
+        http.put("path", path == null || path.isEmpty() ? "/" : path); // agents check "/" when none is given
         return Map.of("http", http, "timeoutSeconds", timeoutSeconds);
     }
 
