@@ -23,7 +23,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -139,16 +138,7 @@ class MutualTlsTests extends IntegrationTest {
                         .setNodeId(node.getNodeId())
                         .build());
         long generation = now.hasState() ? now.getState().getGeneration() : 0;
-        CompletableFuture<GetDesiredStateResponse> watch = new CompletableFuture<>();
-        AgentGatewayGrpc.newStub(channel)
-                .withDeadlineAfter(60, TimeUnit.SECONDS)
-                .getDesiredState(
-                        GetDesiredStateRequest.newBuilder()
-                                .setNodeId(node.getNodeId())
-                                .setKnownGeneration(generation)
-                                .setWaitSeconds(50)
-                                .build(),
-                        observer(watch));
+        CompletableFuture<GetDesiredStateResponse> watch = agents.watch(node, generation, 50);
 
         as(admin()).delete("/api/v1/nodes/{id}", node.getNodeId()).expect(204);
 
@@ -240,23 +230,6 @@ class MutualTlsTests extends IntegrationTest {
                 .post("/api/v1/environments/{env}/enrollment-tokens", Map.of(), env)
                 .expect(201)
                 .text("/token");
-    }
-
-    private static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        };
     }
 
     private static StatusRuntimeException refused(Runnable call) {
