@@ -120,12 +120,14 @@ final class FleetBench {
                 say("---- floor: bare grpc-java, " + n + " clients ----");
                 try {
                     FloorResult floor = Floor.measure(
-                            n,
-                            options.perWorker(),
-                            2048,
-                            3,
-                            Duration.ofMinutes(10),
-                            options.work().resolve("floor-" + n));
+                                    n,
+                                    options.perWorker(),
+                                    2048,
+                                    3,
+                                    Duration.ofMinutes(10),
+                                    options.work().resolve("floor-" + n),
+                                    true) // the agents speak mutual TLS, so the floor does too
+                            .result();
                     ResultsCsv.append(floorCsv, floor);
                     say(String.format(
                             "floor N=%,d: stream fan-out max %.1f ms, long-poll answer max %.1f ms",

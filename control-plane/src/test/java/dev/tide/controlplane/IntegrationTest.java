@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -43,6 +44,7 @@ import tools.jackson.databind.JsonNode;
             "tide.login.lockout=2s"
         })
 @AutoConfigureMockMvc
+@Import(StatementCounter.class)
 public abstract class IntegrationTest {
     /** Password of the bootstrap user {@code admin}. */
     protected static final String ADMIN_PASSWORD = "it-admin-secret-42";

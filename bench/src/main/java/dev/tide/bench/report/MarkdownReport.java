@@ -145,9 +145,10 @@ final class MarkdownReport {
     private void floor(List<FloorResult> floors) {
         line("## Floor: bare grpc-java on this machine");
         line("");
-        line("One server, N clients each on its own connection, loopback, Netty (NIO). Stream fan-out: one payload"
-                + " the size of a desired-state document sent to N open server streams. Long-poll answer: N parked unary calls answered at once."
-                + " From the server's first send to the client's receipt; median over the measured rounds.");
+        line(
+                "One server, N clients each on its own connection, loopback, Netty (NIO), TLS (JDK provider, as the control plane). Stream fan-out: one payload"
+                        + " the size of a desired-state document sent to N open server streams. Long-poll answer: N parked unary calls answered at once."
+                        + " From the server's first send to the client's receipt; median over the measured rounds.");
         line("");
         List<List<String>> rows = new ArrayList<>();
         floors.stream()

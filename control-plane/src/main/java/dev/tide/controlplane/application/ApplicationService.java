@@ -40,7 +40,7 @@ public class ApplicationService {
     @Transactional(readOnly = true)
     public DependencyGraph graph() {
         Map<String, Set<String>> edges = new HashMap<>();
-        applications.findAll().forEach(a -> edges.put(a.getName(), a.getDependsOn()));
+        applications.findAllWithDependencies().forEach(a -> edges.put(a.getName(), a.getDependsOn()));
         return new DependencyGraph(edges);
     }
 
@@ -68,7 +68,7 @@ public class ApplicationService {
         if (dependsOn != null) {
             checkDependencies(name, dependsOn);
             Map<String, Set<String>> edges = new HashMap<>();
-            applications.findAll().forEach(a -> edges.put(a.getName(), a.getDependsOn()));
+            applications.findAllWithDependencies().forEach(a -> edges.put(a.getName(), a.getDependsOn()));
             edges.put(name, Set.copyOf(dependsOn));
             new DependencyGraph(edges).findCycle().ifPresent(cycle -> {
                 throw new ConflictException("dependsOn would create a dependency cycle: " + String.join(" -> ", cycle));

@@ -94,6 +94,9 @@ class ApplicationPages {
     }
 
     private String page(String name, Model model) {
+        if (!model.containsAttribute("signedForm")) {
+            model.addAttribute("signedForm", new SignedDocumentForm());
+        }
         model.addAttribute("app", applications.get(name));
         model.addAttribute("history", releases.list(name));
         model.addAttribute(
@@ -124,6 +127,39 @@ class ApplicationPages {
             } catch (ConflictException e) {
                 result.rejectValue("version", "conflict", e.getMessage());
             }
+        }
+        return page(name, model);
+    }
+
+    /**
+     * Creates a release from the body {@code ./tide sign release} printed, signature included: the
+     * same document the REST API takes, so the signature covers exactly what is stored.
+     */
+    @PostMapping("/applications/{name}/releases/signed")
+    String createSignedRelease(
+            @PathVariable String name,
+            @ModelAttribute("signedForm") SignedDocumentForm form,
+            BindingResult result,
+            Model model,
+            RedirectAttributes flash) {
+        applications.get(name);
+        ReleaseSpec spec = form.read(ReleaseSpec.class, "./tide sign release", result);
+        if (spec != null) {
+            try {
+                Release release = releases.create(name, spec);
+                flash.addFlashAttribute(
+                        "notice",
+                        "Created release " + name + "@" + release.getVersion()
+                                + (release.getSignature().isPresent() ? ", signature verified." : "."));
+                return "redirect:/applications/" + name;
+            } catch (InvalidInputException e) {
+                Forms.reject(result, e, field -> null);
+            } catch (ConflictException e) {
+                Forms.reject(result, e);
+            }
+        }
+        if (!model.containsAttribute("form")) {
+            model.addAttribute("form", new ReleaseForm());
         }
         return page(name, model);
     }

@@ -7,6 +7,8 @@ import dev.tide.controlplane.environment.EnvironmentService;
 import dev.tide.controlplane.environment.EnvironmentSettings;
 import dev.tide.controlplane.node.NodeService;
 import dev.tide.controlplane.node.NodeView;
+import dev.tide.controlplane.releasekey.KeySetSpec;
+import dev.tide.controlplane.releasekey.ReleaseKeyService;
 import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import java.time.Clock;
@@ -24,7 +26,7 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
  * Environments: the list with the create form, and one environment's page: the mode switch (with
- * a confirmation), settings, enrollment tokens and the live node table.
+ * a confirmation), settings, enrollment tokens, the release key set and the live node table.
  */
 @Controller
 class EnvironmentPages {
@@ -32,6 +34,7 @@ class EnvironmentPages {
     private final EnrollmentTokenService tokens;
     private final NodeService nodes;
     private final FleetOverview overview;
+    private final ReleaseKeyService releaseKeys;
     private final Clock clock;
 
     EnvironmentPages(
@@ -39,11 +42,13 @@ class EnvironmentPages {
             EnrollmentTokenService tokens,
             NodeService nodes,
             FleetOverview overview,
+            ReleaseKeyService releaseKeys,
             Clock clock) {
         this.environments = environments;
         this.tokens = tokens;
         this.nodes = nodes;
         this.overview = overview;
+        this.releaseKeys = releaseKeys;
         this.clock = clock;
     }
 
@@ -84,6 +89,10 @@ class EnvironmentPages {
         if (!model.containsAttribute("tokenForm")) {
             model.addAttribute("tokenForm", new EnrollmentTokenForm());
         }
+        if (!model.containsAttribute("keysForm")) {
+            model.addAttribute("keysForm", new SignedDocumentForm());
+        }
+        model.addAttribute("releaseKeys", releaseKeys.find(env.getName()).orElse(null));
         List<NodeView> envNodes = nodeViews(env.getName());
         model.addAttribute("env", env);
         model.addAttribute("nodes", envNodes);
@@ -168,6 +177,34 @@ class EnvironmentPages {
                 return "redirect:/environments/" + name + "#tokens";
             } catch (InvalidInputException e) {
                 Forms.reject(result, e, field -> field);
+            }
+        }
+        return page(env, null, model);
+    }
+
+    /** Installs a release key set signed with {@code ./tide sign keys}, pasted as printed. */
+    @PostMapping("/environments/{name}/release-keys")
+    String installReleaseKeys(
+            @PathVariable String name,
+            @ModelAttribute("keysForm") SignedDocumentForm form,
+            BindingResult result,
+            Model model,
+            RedirectAttributes flash) {
+        Environment env = environments.get(name);
+        KeySetSpec spec = form.read(KeySetSpec.class, "./tide sign keys", result);
+        if (spec != null) {
+            try {
+                var installed = releaseKeys.install(name, spec);
+                flash.addFlashAttribute(
+                        "notice",
+                        "Installed release key set version " + installed.version() + " for " + name
+                                + (installed.requireSignatures() ? "; releases deployed here must be signed." : ".")
+                                + " Agents take it with their next desired state.");
+                return "redirect:/environments/" + name + "#release-keys";
+            } catch (InvalidInputException e) {
+                Forms.reject(result, e, field -> null);
+            } catch (ConflictException e) {
+                Forms.reject(result, e);
             }
         }
         return page(env, null, model);

@@ -18,6 +18,7 @@ public class ReleaseForm {
     private String start = "";
     private String env = "";
     private String secretEnv = "";
+    private String runAs = "";
     private String healthType = "none";
     private String healthPort;
     private String healthPath = "/health";
@@ -52,7 +53,7 @@ public class ReleaseForm {
                 Map.of(),
                 health,
                 null,
-                null);
+                blankToNull(runAs));
     }
 
     /** Where the service's field names appear on this form. */
@@ -83,6 +84,9 @@ public class ReleaseForm {
         }
         if (serviceField.equals("healthCheck")) {
             return "healthType";
+        }
+        if (serviceField.equals("runAs")) {
+            return "runAs";
         }
         return null;
     }
@@ -154,6 +158,14 @@ public class ReleaseForm {
 
     public void setSecretEnv(String secretEnv) {
         this.secretEnv = secretEnv;
+    }
+
+    public String getRunAs() {
+        return runAs;
+    }
+
+    public void setRunAs(String runAs) {
+        this.runAs = runAs;
     }
 
     public String getHealthType() {

@@ -18,17 +18,28 @@ import dev.tide.controlplane.releasekey.ReleaseKeyService;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.DesiredState;
 import dev.tide.proto.agent.v1.Schedule;
+import dev.tide.security.release.ReleaseKeySet;
+import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -38,11 +49,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Each node's desired state (its releases and its environment's release keys), built once per
  * generation and kept in memory, and each environment's schedule. A poll whose generation is
  * current is answered from here without touching the database. Entries are dropped after the
- * commit of a change, then rebuilt on demand; listeners (long-polls, the push dispatcher) are told
- * at that moment.
+ * commit of a change and rebuilt for all the nodes of that change at once; listeners (long-polls,
+ * the push dispatcher) are told once their node's new entry is in.
  */
 @Component
 class DesiredStateCache {
+    private static final Logger log = LoggerFactory.getLogger(DesiredStateCache.class);
+    /** Nodes loaded per query batch: keeps IN lists well below PostgreSQL's bind parameter limit. */
+    private static final int PRELOAD_CHUNK = 2000;
+
     /** A node's desired state at one generation. */
     record Entry(UUID nodeId, String environment, long generation, DesiredState state) {}
 
@@ -62,6 +77,15 @@ class DesiredStateCache {
 
     private final Map<String, Schedule> schedules = new ConcurrentHashMap<>();
     private final List<Consumer<UUID>> nodeListeners = new CopyOnWriteArrayList<>();
+    /** Nodes whose change committed and whose listeners have not been told yet. */
+    private final Queue<UUID> announced = new ConcurrentLinkedQueue<>();
+
+    private final AtomicBoolean preloadScheduled = new AtomicBoolean();
+    private final ExecutorService preloader = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tide-desired-preload");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Consumer<String>> environmentListeners = new CopyOnWriteArrayList<>();
 
     DesiredStateCache(
@@ -132,7 +156,11 @@ class DesiredStateCache {
     void desiredChanged(NodeDesiredChanged event) {
         floors.merge(event.nodeId(), event.generation(), Math::max);
         entries.computeIfPresent(event.nodeId(), (id, e) -> e.generation() < event.generation() ? null : e);
-        nodeListeners.forEach(l -> l.accept(event.nodeId()));
+        // Listeners hear of it once the new state is loaded, together with the rest of its wave.
+        announced.add(event.nodeId());
+        if (preloadScheduled.compareAndSet(false, true)) {
+            preloader.execute(this::drainAnnounced);
+        }
     }
 
     @TransactionalEventListener
@@ -150,13 +178,26 @@ class DesiredStateCache {
 
     /** Builds a node's entry; runs inside the read-only transaction of {@link #get}. */
     private Entry load(UUID nodeId) {
-        Node node = nodes.findById(nodeId).orElse(null);
-        if (node == null) {
-            return null;
+        return loadAll(List.of(nodeId)).get(nodeId);
+    }
+
+    /**
+     * Builds the entries of these nodes in a constant number of queries, inside a read-only
+     * transaction; a node that no longer exists has none.
+     */
+    private Map<UUID, Entry> loadAll(Collection<UUID> nodeIds) {
+        List<Node> found = nodes.findAllById(nodeIds);
+        if (found.isEmpty()) {
+            return Map.of();
         }
-        List<NodeDesired> rows = desired.findAllByNode(nodeId);
+        Map<UUID, List<NodeDesired>> rowsByNode =
+                desired.findAllByNodeIn(nodeIds).stream().collect(Collectors.groupingBy(NodeDesired::getNode));
         Map<UUID, Release> byId = releases
-                .findAllById(rows.stream().map(NodeDesired::getReleaseId).toList())
+                .findAllById(rowsByNode.values().stream()
+                        .flatMap(List::stream)
+                        .map(NodeDesired::getReleaseId)
+                        .distinct()
+                        .toList())
                 .stream()
                 .collect(Collectors.toMap(Release::getId, Function.identity()));
         Map<String, Artifact> artifactBySha =
@@ -167,19 +208,64 @@ class DesiredStateCache {
                                 .toList())
                         .stream()
                         .collect(Collectors.toMap(Artifact::getSha256, Function.identity()));
-        Map<String, Release> byApp =
-                rows.stream().collect(Collectors.toMap(NodeDesired::getApplication, r -> byId.get(r.getReleaseId())));
         DependencyGraph graph = applications.graph();
-        List<AppRelease> apps = new ArrayList<>();
-        for (String app : graph.order(byApp.keySet())) {
-            Release r = byApp.get(app);
-            Set<String> deps = graph.dependenciesWithin(app, byApp.keySet());
-            apps.add(DesiredStateMapper.appRelease(r, artifactBySha.get(r.getArtifactSha256()), deps));
+        Map<String, Optional<ReleaseKeySet.Signed>> keysByEnvironment = new HashMap<>();
+        Map<UUID, Entry> built = new HashMap<>();
+        for (Node node : found) {
+            Map<String, Release> byApp = rowsByNode.getOrDefault(node.getId(), List.of()).stream()
+                    .collect(Collectors.toMap(NodeDesired::getApplication, r -> byId.get(r.getReleaseId())));
+            List<AppRelease> apps = new ArrayList<>();
+            for (String app : graph.order(byApp.keySet())) {
+                Release r = byApp.get(app);
+                Set<String> deps = graph.dependenciesWithin(app, byApp.keySet());
+                apps.add(DesiredStateMapper.appRelease(r, artifactBySha.get(r.getArtifactSha256()), deps));
+            }
+            Optional<ReleaseKeySet.Signed> keys =
+                    keysByEnvironment.computeIfAbsent(node.getEnvironment(), releaseKeys::current);
+            built.put(
+                    node.getId(),
+                    new Entry(
+                            node.getId(),
+                            node.getEnvironment(),
+                            node.getGeneration(),
+                            DesiredStateMapper.desiredState(node, apps, keys)));
         }
-        return new Entry(
-                nodeId,
-                node.getEnvironment(),
-                node.getGeneration(),
-                DesiredStateMapper.desiredState(node, apps, releaseKeys.current(node.getEnvironment())));
+        return built;
+    }
+
+    /**
+     * Builds the entries of the nodes whose change was announced, all at once, then tells the
+     * listeners: a wave of ten thousand nodes is a handful of queries, not one load per node when
+     * each parked poll or push session asks for its state. A node whose load failed or came back
+     * older than announced is still announced; its listener then loads it alone.
+     */
+    private void drainAnnounced() {
+        preloadScheduled.set(false);
+        List<UUID> ids = new ArrayList<>();
+        for (UUID id; (id = announced.poll()) != null; ) {
+            ids.add(id);
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        for (int from = 0; from < ids.size(); from += PRELOAD_CHUNK) {
+            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + PRELOAD_CHUNK));
+            try {
+                Map<UUID, Entry> loaded = readOnly.execute(status -> loadAll(chunk));
+                loaded.values().forEach(e -> {
+                    if (e.generation() >= floors.getOrDefault(e.nodeId(), 0L)) {
+                        entries.merge(e.nodeId(), e, (a, b) -> a.generation() >= b.generation() ? a : b);
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.warn("Could not preload the desired state of {} node(s): {}", chunk.size(), e.toString());
+            }
+            chunk.forEach(id -> nodeListeners.forEach(l -> l.accept(id)));
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        preloader.shutdownNow();
     }
 }

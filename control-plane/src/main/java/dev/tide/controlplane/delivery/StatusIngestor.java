@@ -3,11 +3,7 @@ package dev.tide.controlplane.delivery;
 import com.google.protobuf.Timestamp;
 import dev.tide.controlplane.deployment.DeploymentExecutor;
 import dev.tide.controlplane.deployment.TargetProgress;
-import dev.tide.controlplane.node.Node;
-import dev.tide.controlplane.node.NodeActual;
-import dev.tide.controlplane.node.NodeActualRepository;
 import dev.tide.controlplane.node.NodeDesired;
-import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.proto.agent.v1.AppStatus;
 import dev.tide.proto.agent.v1.Event;
 import dev.tide.proto.agent.v1.StatusReport;
@@ -16,18 +12,18 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -44,11 +40,11 @@ class StatusIngestor implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(StatusIngestor.class);
     private static final int MAX_BATCH = 2000;
 
-    private record Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done) {}
+    /** A report waiting for its batch; {@code done} completes when the batch commits. */
+    record Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done) {}
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
-    private final NodeRepository nodes;
-    private final NodeActualRepository actual;
+    private final StatusRows rows;
     private final TargetProgress progress;
     private final DeploymentExecutor deployments;
     private final TransactionTemplate tx;
@@ -59,16 +55,14 @@ class StatusIngestor implements SmartLifecycle {
     private volatile boolean running;
 
     StatusIngestor(
-            NodeRepository nodes,
-            NodeActualRepository actual,
+            StatusRows rows,
             TargetProgress progress,
             DeploymentExecutor deployments,
             TransactionTemplate tx,
             DeliveryProperties properties,
             Clock clock,
             MeterRegistry meters) {
-        this.nodes = nodes;
-        this.actual = actual;
+        this.rows = rows;
         this.progress = progress;
         this.deployments = deployments;
         this.tx = tx;
@@ -146,28 +140,49 @@ class StatusIngestor implements SmartLifecycle {
         }
     }
 
-    private Set<UUID> write(List<Pending> batch) {
+    /**
+     * Writes a batch in a constant number of statements: the deployment locks, the nodes' rows
+     * (locked in id order), one upsert of what they run, and the targets their reports move.
+     */
+    /** Inside the batch's transaction; returns the deployments in which a target finished. */
+    Set<UUID> write(List<Pending> batch) {
         Instant now = clock.instant();
         List<UUID> nodeIds = batch.stream().map(Pending::nodeId).distinct().toList();
+        // Deployments before nodes, the order the rollout takes them in.
         progress.lockDeploymentsOf(nodeIds);
-        Map<UUID, Node> byId =
-                nodes.findAllById(nodeIds).stream().collect(Collectors.toMap(Node::getId, Function.identity()));
-        Set<UUID> touched = new HashSet<>();
+        Map<UUID, StatusRows.NodeRow> nodeRows = new TreeMap<>();
+        Map<NodeDesired.Key, StatusRows.ActualRow> actualRows = new TreeMap<>(ACTUAL_ORDER);
+        List<TargetProgress.NodeReport> reports = new ArrayList<>(batch.size());
         for (Pending p : batch) {
-            Node node = byId.get(p.nodeId());
-            if (node == null) {
-                continue; // removed meanwhile
-            }
             StatusReport r = p.report();
-            node.reported(r.getAppliedGeneration(), DesiredStateMapper.mode(r.getMode()), r.getAgentVersion(), now);
+            nodeRows.merge(
+                    p.nodeId(),
+                    new StatusRows.NodeRow(
+                            p.nodeId(),
+                            r.getAppliedGeneration(),
+                            DesiredStateMapper.mode(r.getMode()),
+                            r.getAgentVersion().isBlank() ? null : r.getAgentVersion(),
+                            now),
+                    (older, newer) -> new StatusRows.NodeRow(
+                            older.id(),
+                            Math.max(older.appliedGeneration(), newer.appliedGeneration()),
+                            newer.mode() != null ? newer.mode() : older.mode(),
+                            newer.agentVersion() != null ? newer.agentVersion() : older.agentVersion(),
+                            now));
             List<TargetProgress.AppState> apps = new ArrayList<>();
             for (AppStatus s : r.getApplicationsList()) {
                 UUID releaseId = uuid(s.getReleaseId()).orElse(null);
-                NodeActual row = actual.findById(new NodeDesired.Key(node.getId(), s.getApplication()))
-                        .orElseGet(() -> new NodeActual(node.getId(), s.getApplication()));
-                row.update(
-                        releaseId, s.getVersion(), s.getState().name(), s.getMessage(), r.getAppliedGeneration(), now);
-                actual.save(row); // complete before a new row is inserted
+                actualRows.put(
+                        new NodeDesired.Key(p.nodeId(), s.getApplication()),
+                        new StatusRows.ActualRow(
+                                p.nodeId(),
+                                s.getApplication(),
+                                releaseId,
+                                s.getVersion(),
+                                s.getState().name(),
+                                truncate(s.getMessage()),
+                                r.getAppliedGeneration(),
+                                now));
                 apps.add(new TargetProgress.AppState(
                         s.getApplication(), releaseId, s.getState().name(), s.getMessage()));
             }
@@ -181,9 +196,21 @@ class StatusIngestor implements SmartLifecycle {
                         instant(e.getAt(), now),
                         e.getMessage())));
             }
-            touched.addAll(progress.apply(node.getId(), r.getAppliedGeneration(), events, apps));
+            reports.add(new TargetProgress.NodeReport(p.nodeId(), r.getAppliedGeneration(), events, apps));
         }
-        return touched;
+        Set<UUID> present = rows.writeNodes(nodeRows.values()); // a node removed meanwhile is skipped
+        rows.writeActual(actualRows.values().stream()
+                .filter(a -> present.contains(a.node()))
+                .toList());
+        return progress.applyAll(
+                reports.stream().filter(r -> present.contains(r.nodeId())).toList());
+    }
+
+    private static final Comparator<NodeDesired.Key> ACTUAL_ORDER =
+            Comparator.comparing(NodeDesired.Key::node).thenComparing(NodeDesired.Key::application);
+
+    private static String truncate(String message) {
+        return message.length() <= 2000 ? message : message.substring(0, 1997) + "...";
     }
 
     private static Optional<TargetProgress.Step> step(Event e) {

@@ -133,6 +133,9 @@ public class DeploymentExecutor implements DisposableBean {
                 return;
             }
             Instant now = clock.instant();
+            if (d.getState() == DeploymentState.RUNNING && currentStepStillInFlight(d, now)) {
+                return; // the common case while agents report: decided from counts, no target loaded
+            }
             List<DeploymentTarget> all =
                     targets.findAllByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(deploymentId);
             if (d.getState() == DeploymentState.PENDING) {
@@ -146,6 +149,56 @@ public class DeploymentExecutor implements DisposableBean {
                 rollForward(d, all, now);
             }
         });
+    }
+
+    /**
+     * Whether a running deployment has nothing to do now, decided from its target counts: nothing
+     * past the failure threshold, no canary failed, no target past its deadline, and the current
+     * step still has targets in flight. Exactly the cases in which {@link #rollForward} would
+     * return without a change; everything else takes the full path.
+     */
+    private boolean currentStepStillInFlight(Deployment d, Instant now) {
+        List<DeploymentTargetRepository.StepCount> counts = targets.countBySteps(d.getId());
+        Strategy strategy = d.getStrategy();
+        long total = 0;
+        long failed = 0;
+        for (DeploymentTargetRepository.StepCount c : counts) {
+            total += c.count();
+            if (c.state() == TargetState.FAILED) {
+                failed += c.count();
+                if (strategy.canary() > 0 && c.wave() == 0) {
+                    return false;
+                }
+            }
+            if (c.state() == TargetState.REVERTING) {
+                return false;
+            }
+        }
+        if (failed > strategy.threshold().atMost((int) total)) {
+            return false;
+        }
+        Instant deadline = now.minusSeconds(strategy.targetTimeoutSeconds());
+        DeploymentTargetRepository.StepCount current = null;
+        for (DeploymentTargetRepository.StepCount c : counts) {
+            if (TargetProgress.IN_FLIGHT.contains(c.state())
+                    && c.oldestDesiredAt() != null
+                    && c.oldestDesiredAt().isBefore(deadline)) {
+                return false; // a target timed out
+            }
+            if (!c.state().isTerminal()
+                    && (current == null
+                            || c.stage() < current.stage()
+                            || (c.stage() == current.stage() && c.wave() < current.wave()))) {
+                current = c;
+            }
+        }
+        if (current == null) {
+            return false; // every target finished: the deployment does
+        }
+        int stage = current.stage();
+        int wave = current.wave();
+        return counts.stream()
+                .anyMatch(c -> c.stage() == stage && c.wave() == wave && TargetProgress.IN_FLIGHT.contains(c.state()));
     }
 
     private void rollForward(Deployment d, List<DeploymentTarget> all, Instant now) {
@@ -210,12 +263,15 @@ public class DeploymentExecutor implements DisposableBean {
                 .filter(t -> t.getState() == TargetState.PENDING)
                 .collect(Collectors.groupingBy(DeploymentTarget::getNodeId, LinkedHashMap::new, Collectors.toList()));
         Map<String, Set<String>> dependencies = dependencies(step, all);
-        int released = 0;
+        Map<UUID, List<DeploymentTarget>> allByNode = dependencies.isEmpty()
+                ? Map.of()
+                : all.stream().collect(Collectors.groupingBy(DeploymentTarget::getNodeId));
+        Map<UUID, List<DeploymentTarget>> ready = new LinkedHashMap<>();
+        Map<UUID, Map<String, UUID>> releasesByNode = new LinkedHashMap<>();
         for (Map.Entry<UUID, List<DeploymentTarget>> e : byNode.entrySet()) {
-            UUID nodeId = e.getKey();
             List<DeploymentTarget> nodeTargets = new ArrayList<>();
             for (DeploymentTarget t : e.getValue()) {
-                String blocked = blockedBy(t, dependencies.get(t.getApplication()), all);
+                String blocked = blockedBy(t, dependencies.get(t.getApplication()), allByNode);
                 if (blocked == null) {
                     nodeTargets.add(t);
                 } else {
@@ -223,25 +279,28 @@ public class DeploymentExecutor implements DisposableBean {
                     journal.target(t, now, blocked);
                 }
             }
-            if (nodeTargets.isEmpty()) {
-                continue;
+            if (!nodeTargets.isEmpty()) {
+                Map<String, UUID> releases = new LinkedHashMap<>();
+                nodeTargets.forEach(t -> releases.put(t.getApplication(), t.getReleaseId()));
+                ready.put(e.getKey(), nodeTargets);
+                releasesByNode.put(e.getKey(), releases);
             }
-            if (!nodes.existsById(nodeId)) {
-                nodeTargets.forEach(t -> {
+        }
+        // The whole wave in a constant number of statements, however many nodes it has.
+        Map<UUID, Long> generations = writer.assignAll(d.getEnvironment(), releasesByNode, d.getId());
+        ready.forEach((nodeId, nodeTargets) -> {
+            Long generation = generations.get(nodeId);
+            for (DeploymentTarget t : nodeTargets) {
+                if (generation == null) {
                     t.markFailed("the node was removed before it was deployed to", now);
                     journal.target(t, now, t.getError());
-                });
-                continue;
+                } else {
+                    t.markDesired(generation, now);
+                    journal.target(t, now, "generation " + generation);
+                }
             }
-            Map<String, UUID> releases = new LinkedHashMap<>();
-            nodeTargets.forEach(t -> releases.put(t.getApplication(), t.getReleaseId()));
-            long generation = writer.assign(nodeId, releases, d.getId());
-            nodeTargets.forEach(t -> {
-                t.markDesired(generation, now);
-                journal.target(t, now, "generation " + generation);
-            });
-            released++;
-        }
+        });
+        int released = generations.size();
         String message = "released " + step.describe() + " to " + released + " node(s)";
         d.transition(d.getState(), message, now);
         journal.step(d.getId(), "step", step.stage(), step.wave(), message);
@@ -267,14 +326,13 @@ public class DeploymentExecutor implements DisposableBean {
      * Why a target cannot start: an application it depends on did not become healthy on its node
      * (a failure within the threshold). Applications it does not depend on do not hold it back.
      */
-    private static String blockedBy(DeploymentTarget target, Set<String> dependsOn, List<DeploymentTarget> all) {
+    private static String blockedBy(
+            DeploymentTarget target, Set<String> dependsOn, Map<UUID, List<DeploymentTarget>> allByNode) {
         if (dependsOn == null || dependsOn.isEmpty()) {
             return null;
         }
-        return all.stream()
-                .filter(t -> t.getNodeId().equals(target.getNodeId())
-                        && dependsOn.contains(t.getApplication())
-                        && t.getState() != TargetState.HEALTHY)
+        return allByNode.getOrDefault(target.getNodeId(), List.of()).stream()
+                .filter(t -> dependsOn.contains(t.getApplication()) && t.getState() != TargetState.HEALTHY)
                 .findFirst()
                 .map(t -> "dependency " + t.getApplication() + " is " + t.getState() + " on this node")
                 .orElse(null);

@@ -16,6 +16,20 @@ public interface DeploymentTargetRepository extends JpaRepository<DeploymentTarg
 
     List<DeploymentTarget> findAllByNodeIdAndStateIn(UUID nodeId, Collection<TargetState> states);
 
+    /** How many targets of one (stage, wave) are in one state, and the oldest release time among them. */
+    record StepCount(int stage, int wave, TargetState state, long count, java.time.Instant oldestDesiredAt) {}
+
+    /** The deployment's targets counted by step and state: what most rollout decisions need. */
+    @Query("""
+            select new dev.tide.controlplane.deployment.DeploymentTargetRepository$StepCount(
+                     t.stage, t.wave, t.state, count(t), min(t.desiredAt))
+            from DeploymentTarget t where t.deploymentId = :deploymentId
+            group by t.stage, t.wave, t.state
+            """)
+    List<StepCount> countBySteps(UUID deploymentId);
+
+    List<DeploymentTarget> findAllByNodeIdInAndStateIn(Collection<UUID> nodeIds, Collection<TargetState> states);
+
     /** The deployments that have a target in one of these states on one of these nodes. */
     @Query("select distinct t.deploymentId from DeploymentTarget t where t.nodeId in :nodes and t.state in :states")
     List<UUID> findDeploymentIdsOn(Collection<UUID> nodes, Collection<TargetState> states);

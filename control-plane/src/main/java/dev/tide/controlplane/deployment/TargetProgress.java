@@ -4,10 +4,12 @@ import dev.tide.controlplane.application.ReleaseRepository;
 import dev.tide.controlplane.node.NodeService;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -107,15 +109,60 @@ public class TargetProgress {
         touched.forEach(id -> events.publishEvent(new DeploymentRequested(id)));
     }
 
-    /** Applies a node's report; returns the deployments whose targets moved. */
+    /** One node's report, in domain terms. */
+    public record NodeReport(UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps) {}
+
+    /** Applies a node's report; returns the deployments in which a target finished. */
     @Transactional(propagation = Propagation.MANDATORY)
     public Set<UUID> apply(UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps) {
-        lockDeploymentsOf(List.of(nodeId)); // held already in a status batch; a no-op then
-        List<DeploymentTarget> watched = targets.findAllByNodeIdAndStateIn(nodeId, WATCHED);
-        if (watched.isEmpty()) {
+        return applyAll(List.of(new NodeReport(nodeId, appliedGeneration, events, apps)));
+    }
+
+    /**
+     * Applies a batch of reports, in their order, with a constant number of queries: the
+     * deployment locks, the watched targets of all the batch's nodes, and their releases' versions.
+     * Returns the deployments in which a target finished (healthy, failed, rolled back): only
+     * those can let their rollout take a step.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Set<UUID> applyAll(List<NodeReport> reports) {
+        Set<UUID> nodeIds = new LinkedHashSet<>();
+        reports.forEach(r -> nodeIds.add(r.nodeId()));
+        if (nodeIds.isEmpty()) {
             return Set.of();
         }
+        lockDeploymentsOf(nodeIds); // held already in a status batch; a no-op then
+        Map<UUID, List<DeploymentTarget>> watchedByNode = new HashMap<>();
+        for (DeploymentTarget t : targets.findAllByNodeIdInAndStateIn(nodeIds, WATCHED)) {
+            watchedByNode
+                    .computeIfAbsent(t.getNodeId(), id -> new ArrayList<>())
+                    .add(t);
+        }
+        if (watchedByNode.isEmpty()) {
+            return Set.of();
+        }
+        Map<UUID, String> versions = new HashMap<>();
+        releases.findAllById(watchedByNode.values().stream()
+                        .flatMap(List::stream)
+                        .map(DeploymentTarget::getReleaseId)
+                        .distinct()
+                        .toList())
+                .forEach(r -> versions.put(r.getId(), r.getVersion()));
         Set<UUID> touched = new HashSet<>();
+        for (NodeReport report : reports) {
+            List<DeploymentTarget> watched = watchedByNode.get(report.nodeId());
+            if (watched != null) {
+                apply(watched, report, versions, touched);
+            }
+        }
+        return touched;
+    }
+
+    private void apply(
+            List<DeploymentTarget> watched, NodeReport report, Map<UUID, String> versions, Set<UUID> touched) {
+        long appliedGeneration = report.appliedGeneration();
+        List<Observation> events = report.events();
+        List<AppState> apps = report.apps();
         List<DeploymentTarget> reverting = watched.stream()
                 .filter(t -> t.getState() == TargetState.REVERTING)
                 .toList();
@@ -125,15 +172,9 @@ public class TargetProgress {
         List<DeploymentTarget> active =
                 watched.stream().filter(t -> IN_FLIGHT.contains(t.getState())).toList();
         if (active.isEmpty()) {
-            return touched;
+            return;
         }
         Instant now = clock.instant();
-        Map<UUID, String> versions = new HashMap<>();
-        releases.findAllById(active.stream()
-                        .map(DeploymentTarget::getReleaseId)
-                        .distinct()
-                        .toList())
-                .forEach(r -> versions.put(r.getId(), r.getVersion()));
         for (Observation e : events) {
             for (DeploymentTarget t : active) {
                 if (t.getApplication().equals(e.application())
@@ -150,8 +191,10 @@ public class TargetProgress {
                     }
                     if (t.getState() != was) {
                         journal.target(t, e.at(), t.getState() == TargetState.FAILED ? t.getError() : "");
+                        if (t.getState().isTerminal()) {
+                            touched.add(t.getDeploymentId()); // only a finished target can let the rollout move
+                        }
                     }
-                    touched.add(t.getDeploymentId());
                 }
             }
         }
@@ -175,7 +218,6 @@ public class TargetProgress {
                 }
             }
         }
-        return touched;
     }
 
     /**

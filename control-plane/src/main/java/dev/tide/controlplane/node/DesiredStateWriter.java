@@ -2,11 +2,18 @@ package dev.tide.controlplane.node;
 
 import dev.tide.controlplane.system.NotFoundException;
 import jakarta.persistence.EntityManager;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -25,6 +32,7 @@ public class DesiredStateWriter {
     private final NodeRepository nodes;
     private final NodeDesiredRepository desired;
     private final EntityManager entityManager;
+    private final JdbcTemplate jdbc;
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
@@ -32,11 +40,13 @@ public class DesiredStateWriter {
             NodeRepository nodes,
             NodeDesiredRepository desired,
             EntityManager entityManager,
+            JdbcTemplate jdbc,
             ApplicationEventPublisher events,
             Clock clock) {
         this.nodes = nodes;
         this.desired = desired;
         this.entityManager = entityManager;
+        this.jdbc = jdbc;
         this.events = events;
         this.clock = clock;
     }
@@ -62,6 +72,94 @@ public class DesiredStateWriter {
         node.setGeneration(generation);
         events.publishEvent(new NodeDesiredChanged(nodeId, node.getEnvironment(), generation));
         return generation;
+    }
+
+    /**
+     * Sets the releases of some applications on many nodes of one environment at once, in the
+     * caller's transaction, in a constant number of statements: one wave of a rollout. Each node
+     * gets its own new generation. Returns the generation of each node written; a node removed
+     * meanwhile is left out. The node rows are locked in id order, as status batches lock them.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Map<UUID, Long> assignAll(
+            String environment, Map<UUID, Map<String, UUID>> releasesByNode, UUID deploymentId) {
+        if (releasesByNode.isEmpty()) {
+            return Map.of();
+        }
+        entityManager.flush(); // what this transaction changed through JPA first, then rows by SQL
+        lockGenerations(environment, false);
+        List<UUID> present = jdbc.query(
+                connection -> {
+                    PreparedStatement ps = connection.prepareStatement(
+                            "select id from node where id = any(?) and environment = ? order by id for update");
+                    ps.setArray(
+                            1,
+                            connection.createArrayOf(
+                                    "uuid", releasesByNode.keySet().toArray()));
+                    ps.setString(2, environment);
+                    return ps;
+                },
+                (rs, i) -> rs.getObject(1, UUID.class));
+        if (present.isEmpty()) {
+            return Map.of();
+        }
+        List<Long> generations = jdbc.queryForList(
+                "select nextval('node_generation_seq') from generate_series(1, ?) order by 1",
+                Long.class,
+                present.size());
+        Map<UUID, Long> assigned = new LinkedHashMap<>();
+        List<Object> nodeIds = new ArrayList<>();
+        List<Object> apps = new ArrayList<>();
+        List<Object> releaseIds = new ArrayList<>();
+        List<Object> rowGenerations = new ArrayList<>();
+        for (int i = 0; i < present.size(); i++) {
+            UUID nodeId = present.get(i);
+            long generation = generations.get(i);
+            assigned.put(nodeId, generation);
+            for (Map.Entry<String, UUID> e : new TreeMap<>(releasesByNode.get(nodeId)).entrySet()) {
+                nodeIds.add(nodeId);
+                apps.add(e.getKey());
+                releaseIds.add(e.getValue());
+                rowGenerations.add(generation);
+            }
+        }
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.update(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    insert into node_desired (node, application, release_id, generation, deployment_id, updated_at)
+                    select r.node, r.application, r.release_id, r.generation, ?, ?
+                    from unnest(?::uuid[], ?::varchar[], ?::uuid[], ?::int8[])
+                         as r(node, application, release_id, generation)
+                    order by r.node, r.application
+                    on conflict (node, application) do update set
+                      release_id = excluded.release_id,
+                      generation = excluded.generation,
+                      deployment_id = excluded.deployment_id,
+                      updated_at = excluded.updated_at
+                    """);
+            ps.setObject(1, deploymentId);
+            ps.setTimestamp(2, now);
+            ps.setArray(3, connection.createArrayOf("uuid", nodeIds.toArray()));
+            ps.setArray(4, connection.createArrayOf("varchar", apps.toArray()));
+            ps.setArray(5, connection.createArrayOf("uuid", releaseIds.toArray()));
+            ps.setArray(6, connection.createArrayOf("int8", rowGenerations.toArray()));
+            return ps;
+        });
+        jdbc.update(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    update node n set generation = r.generation
+                    from unnest(?::uuid[], ?::int8[]) as r(id, generation)
+                    where n.id = r.id
+                    """);
+            ps.setArray(1, connection.createArrayOf("uuid", assigned.keySet().toArray()));
+            ps.setArray(2, connection.createArrayOf("int8", assigned.values().toArray()));
+            return ps;
+        });
+        // A Node entity loaded earlier in this transaction holds the old generation now; Node is
+        // updated column by column (@DynamicUpdate), so it could only write it back if changed.
+        assigned.forEach(
+                (nodeId, generation) -> events.publishEvent(new NodeDesiredChanged(nodeId, environment, generation)));
+        return assigned;
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.Set;
  * outside the control plane, with its public keys as base64 of their X.509 DER. Validated field
  * by field; whether it may replace the current set is {@link ReleaseKeyService}'s question.
  */
-record KeySetSpec(
+public record KeySetSpec(
         Long version,
         Boolean requireSignatures,
         Instant issuedAt,
@@ -28,7 +28,7 @@ record KeySetSpec(
     static final int MAX_NAME = 100;
 
     /** A key to trust: a name for people and the base64 of its X.509 DER. */
-    record KeySpec(String name, String publicKey) {}
+    public record KeySpec(String name, String publicKey) {}
 
     /** The signed key set for {@code environment}, or an exception naming every invalid field. */
     ReleaseKeySet.Signed toSigned(String environment) {

@@ -28,7 +28,7 @@ class KeySetVersion {
     }
 
     /** A trusted key as stored: its id, a name for people, and the base64 of its X.509 DER. */
-    record StoredKey(String id, String name, String publicKey) {}
+    public record StoredKey(String id, String name, String publicKey) {}
 
     @Id
     private String environment;

@@ -5,6 +5,7 @@ import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.environment.EnvironmentService;
 import dev.tide.controlplane.node.DesiredStateWriter;
 import dev.tide.controlplane.system.ConflictException;
+import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.NotFoundException;
 import dev.tide.security.release.ReleaseKeySet;
 import java.time.Clock;
@@ -59,12 +60,23 @@ public class ReleaseKeyService implements TrustedReleaseKeys {
                 .map(k -> Base64.getDecoder().decode(k.publicKey()));
     }
 
-    /** The stored current version, for the API; 404 when the environment or its set is missing. */
+    /** The environment's current set as stored; empty when it has none, 404 when the environment is missing. */
     @Transactional(readOnly = true)
-    KeySetVersion get(String environment) {
+    public Optional<KeySetView> find(String environment) {
         environments.get(environment);
-        return sets.findFirstByEnvironmentOrderByVersionDesc(environment)
-                .orElseThrow(() -> new NotFoundException("release key set of environment", environment));
+        return sets.findFirstByEnvironmentOrderByVersionDesc(environment).map(KeySetView::of);
+    }
+
+    /**
+     * Validates a signed key set as submitted (API or console) and makes it the environment's set:
+     * 400 naming the invalid fields, 409 when the current set does not allow it.
+     */
+    @Transactional
+    public KeySetView install(String environment, KeySetSpec spec) {
+        if (spec == null) {
+            throw InvalidInputException.field("body", "is required: a release key set signed with ./tide sign keys");
+        }
+        return KeySetView.of(replace(environment, spec.toSigned(environment)));
     }
 
     /**

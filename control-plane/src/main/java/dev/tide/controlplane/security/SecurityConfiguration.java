@@ -103,7 +103,11 @@ class SecurityConfiguration {
                         // Everyone manages their own API tokens, as in the REST API.
                         .requestMatchers(HttpMethod.POST, "/tokens", "/tokens/**")
                         .hasRole(Role.VIEWER.name())
-                        .requestMatchers(HttpMethod.POST, "/artifacts", "/applications/*/releases")
+                        .requestMatchers(
+                                HttpMethod.POST,
+                                "/artifacts",
+                                "/applications/*/releases",
+                                "/applications/*/releases/signed")
                         .hasRole(Role.DEPLOYER.name())
                         .requestMatchers(HttpMethod.POST, "/deployments", "/deployments/**")
                         .hasRole(Role.DEPLOYER.name())
