@@ -49,5 +49,6 @@ public final class BenchMain {
               --resume                      keep runs already in the CSV and do the rest
               --render-only                 only redraw the report from the CSV
               --no-floor                    skip the bare grpc-java floor
+              --push-max-parallel=50        the push environment's pushMaxParallel (the control plane's default)
             """;
 }

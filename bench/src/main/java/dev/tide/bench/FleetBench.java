@@ -286,6 +286,7 @@ final class FleetBench {
             boolean resume,
             boolean renderOnly,
             boolean floor,
+            int pushMaxParallel,
             String commandLine) {
 
         static BenchOptions parse(String[] args) {
@@ -316,7 +317,8 @@ final class FleetBench {
                     "grpc-port",
                     "resume",
                     "render-only",
-                    "no-floor");
+                    "no-floor",
+                    "push-max-parallel");
             for (String key : a.keySet()) {
                 if (!known.contains(key)) {
                     throw new IllegalArgumentException(
@@ -376,6 +378,7 @@ final class FleetBench {
                     a.containsKey("resume"),
                     a.containsKey("render-only"),
                     !a.containsKey("no-floor"),
+                    pushMaxParallel(a.getOrDefault("push-max-parallel", "50")),
                     "./tide bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
         }
 
@@ -386,6 +389,14 @@ final class FleetBench {
                         "--" + flag + ": " + port + " is not between 1024 and 32767 (ports above are ephemeral here)");
             }
             return port;
+        }
+
+        private static int pushMaxParallel(String text) {
+            int n = number("push-max-parallel", text);
+            if (n < 1 || n > 100_000) {
+                throw new IllegalArgumentException("--push-max-parallel: " + n + " is not between 1 and 100,000");
+            }
+            return n;
         }
 
         private static int rounds(String text) {

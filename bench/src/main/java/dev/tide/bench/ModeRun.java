@@ -59,7 +59,7 @@ final class ModeRun {
             Api api = cp.admin().withToken("bench"); // bcrypt per request would load what we measure
             Tide tide = new Tide(api);
             ControlPlaneProbe probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
-            tide.environment(ENV, mode);
+            tide.environment(ENV, mode, settings.pushMaxParallel());
             tide.applications(settings.rounds() + 2, ARTIFACT_BYTES);
             String token = tide.fleetToken(ENV, n);
 

@@ -28,11 +28,14 @@ final class Tide {
         return api;
     }
 
-    /** An environment for a bench mode: push, watch (pull with long-poll) or intervalN (pull every N s, 5 s jitter). */
-    void environment(String name, String mode) {
+    /**
+     * An environment for a bench mode: push (at most {@code pushMaxParallel} applies in flight),
+     * watch (pull with long-poll) or intervalN (pull every N s, 5 s jitter).
+     */
+    void environment(String name, String mode, int pushMaxParallel) {
         Map<String, Object> body = new HashMap<>(Map.of("name", name));
         switch (mode) {
-            case "push" -> body.putAll(Map.of("mode", "PUSH", "watch", false));
+            case "push" -> body.putAll(Map.of("mode", "PUSH", "watch", false, "pushMaxParallel", pushMaxParallel));
             case "watch" -> body.putAll(Map.of("mode", "PULL", "watch", true));
             default -> {
                 if (!mode.matches("interval[1-9][0-9]*")) {

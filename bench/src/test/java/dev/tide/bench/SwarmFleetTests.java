@@ -49,7 +49,7 @@ class SwarmFleetTests {
         Api api = cp.admin().withToken("swarm-test");
         tide = new Tide(api);
         probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
-        tide.environment(ENV, "watch");
+        tide.environment(ENV, "watch", 50);
         tide.applications(3, 4096);
         String token = tide.fleetToken(ENV, AGENTS);
         swarm = Swarm.launch(

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Three order statistics of a set of measurements, by the nearest-rank definition: the p-th percentile
  * is the smallest value such that at least p % of the values are less than or equal to it. The bench
- * and the floor use this one definition, so their figures compare.
+ * and the floor use this one definition, so their figures compare; it is the control plane's
+ * {@code dev.tide.controlplane.deployment.Percentile} (the deployment page, the API, the compare page).
  *
  * @param p50 the median (nearest rank), NaN when there were no values
  * @param p99 the 99th percentile (nearest rank), NaN when there were no values

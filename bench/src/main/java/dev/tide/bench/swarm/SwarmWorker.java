@@ -2,6 +2,7 @@ package dev.tide.bench.swarm;
 
 import ch.qos.logback.classic.Level;
 import dev.tide.agent.HostPort;
+import dev.tide.agent.transport.ChannelFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -44,7 +45,11 @@ public final class SwarmWorker {
                         Double.parseDouble(a.getOrDefault("failure-rate", "0"))),
                 Integer.parseInt(a.getOrDefault("pool", "128")),
                 Integer.parseInt(a.getOrDefault("enroll-parallel", "8")),
-                Duration.ofSeconds(Long.parseLong(a.getOrDefault("idle-timeout-s", "20"))));
+                // The agent daemon's idle timeout unless told otherwise: with a shorter one an
+                // agent polling every 30 s would open a new TLS connection for every poll.
+                a.containsKey("idle-timeout-s")
+                        ? Duration.ofSeconds(Long.parseLong(a.get("idle-timeout-s")))
+                        : ChannelFactory.IDLE_TIMEOUT);
         try (SimulatedFleet fleet = new SimulatedFleet(spec)) {
             fleet.start(n -> say(out, "progress " + n));
             List<String> failures = fleet.failures();

@@ -2,6 +2,7 @@ package dev.tide.controlplane.console;
 
 import dev.tide.controlplane.deployment.DeploymentService;
 import dev.tide.controlplane.deployment.DeploymentView;
+import dev.tide.controlplane.deployment.Percentile;
 import dev.tide.controlplane.environment.DeliveryMode;
 import dev.tide.controlplane.environment.Environment;
 import dev.tide.controlplane.environment.EnvironmentService;
@@ -159,11 +160,7 @@ class ComparePage {
     }
 
     private static Long percentile(List<Long> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return null;
-        }
-        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+        return Percentile.of(sorted, p);
     }
 
     private static Map<String, Object> convergeChart(List<Side> sides) {

@@ -89,10 +89,24 @@ class PushDispatcher implements SmartLifecycle {
     private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
     private final Map<String, Queue<PushSession>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean reconciling = new AtomicBoolean();
+    /** Sessions to open, oldest request first; at most MAX_CONNECTING handshakes run at once. */
+    private final Map<UUID, Dial> dials = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+
+    private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService scheduler;
     private volatile boolean running;
 
     private record Backoff(int failures, Instant nextAttempt) {}
+
+    /** A session to open; {@code handOff} set when the agent is to be told to pull. */
+    private record Dial(NodeRepository.PushTarget target, Schedule handOff) {}
+
+    /**
+     * Handshakes in flight at once. Ten thousand agents dialled together after a restart made
+     * every handshake slow, many time out and back off; a bounded number completes quickly, and the
+     * next dial starts as soon as one ends.
+     */
+    static final int MAX_CONNECTING = 256;
 
     PushDispatcher(
             EnvironmentRepository environments,
@@ -120,6 +134,9 @@ class PushDispatcher implements SmartLifecycle {
         this.readOnly.setReadOnly(true);
         this.clock = clock;
         this.meters = meters;
+        Gauge.builder("tide.push.connecting", this, PushDispatcher::connecting)
+                .description("Push sessions waiting to be opened or handshaking")
+                .register(meters);
         Gauge.builder("tide.push.sessions", sessions, Map::size)
                 .description("Open push sessions to agents")
                 .register(meters);
@@ -174,7 +191,6 @@ class PushDispatcher implements SmartLifecycle {
             return;
         }
         Instant now = now();
-        record Target(UUID id, String name, String environment, String endpoint) {}
         List<Environment> envs = readOnly.execute(s -> environments.findAll());
         Set<UUID> wanted = new HashSet<>();
         Set<String> pulling = new HashSet<>();
@@ -186,33 +202,28 @@ class PushDispatcher implements SmartLifecycle {
                         .filter(s -> s.environment.equals(env.getName()))
                         .forEach(s -> s.handOff(schedule));
                 // An agent that was down during the switch still waits for pushes: reach it to hand it over.
-                List<Target> stillPushed =
-                        readOnly.execute(s -> nodes.findAllByEnvironmentOrderByNameAsc(env.getName()).stream()
-                                .filter(n -> n.getPushEndpoint() != null && n.getAckedMode() == DeliveryMode.PUSH)
-                                .map(n -> new Target(n.getId(), n.getName(), n.getEnvironment(), n.getPushEndpoint()))
+                List<NodeRepository.PushTarget> stillPushed =
+                        readOnly.execute(s -> nodes.findPushTargets(env.getName()).stream()
+                                .filter(n -> n.ackedMode() == DeliveryMode.PUSH)
                                 .toList());
-                for (Target t : stillPushed) {
+                for (NodeRepository.PushTarget t : stillPushed) {
                     PushSession session = sessions.get(t.id());
                     Backoff b = backoffs.get(t.id());
                     if ((session == null || session.isClosed()) && (b == null || !now.isBefore(b.nextAttempt()))) {
-                        connect(t.id(), t.name(), t.environment(), t.endpoint()).handOff(schedule);
+                        dial(t, schedule);
                     }
                 }
                 continue;
             }
             resize(env);
-            List<Target> targets =
-                    readOnly.execute(s -> nodes.findAllByEnvironmentOrderByNameAsc(env.getName()).stream()
-                            .filter(n -> n.getPushEndpoint() != null)
-                            .map(n -> new Target(n.getId(), n.getName(), n.getEnvironment(), n.getPushEndpoint()))
-                            .toList());
-            for (Target t : targets) {
+            List<NodeRepository.PushTarget> targets = readOnly.execute(s -> nodes.findPushTargets(env.getName()));
+            for (NodeRepository.PushTarget t : targets) {
                 wanted.add(t.id());
                 PushSession session = sessions.get(t.id());
                 if (session == null || session.isClosed()) {
                     Backoff b = backoffs.get(t.id());
                     if (b == null || !now.isBefore(b.nextAttempt())) {
-                        connect(t.id(), t.name(), t.environment(), t.endpoint());
+                        dial(t, null);
                     }
                 } else {
                     session.keepAlive(properties.pushPingInterval());
@@ -297,6 +308,49 @@ class PushDispatcher implements SmartLifecycle {
         return Pem.certificates(enrollment.renew(nodeId, csr));
     }
 
+    /** Queues a session to open; opened at once while fewer than MAX_CONNECTING handshakes run. */
+    private void dial(NodeRepository.PushTarget target, Schedule handOff) {
+        dials.put(target.id(), new Dial(target, handOff)); // a newer request replaces a queued one
+        drainDials();
+    }
+
+    /** Opens queued sessions while there is room; called on every dial, Hello and session end. */
+    private void drainDials() {
+        while (running && connecting.size() < MAX_CONNECTING) {
+            Dial next;
+            synchronized (dials) {
+                var it = dials.values().iterator();
+                if (!it.hasNext()) {
+                    return;
+                }
+                next = it.next();
+                it.remove();
+            }
+            NodeRepository.PushTarget t = next.target();
+            PushSession existing = sessions.get(t.id());
+            if (existing != null && !existing.isClosed()) {
+                continue;
+            }
+            connecting.add(t.id());
+            PushSession session = connect(t.id(), t.name(), t.environment(), t.pushEndpoint());
+            if (next.handOff() != null) {
+                session.handOff(next.handOff());
+            }
+            ScheduledExecutorService s = scheduler;
+            if (s != null) {
+                s.schedule(
+                        session::connectTimedOut,
+                        properties.pushConnectTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Sessions being opened (queued or handshaking), for metrics and tests. */
+    int connecting() {
+        return connecting.size() + dials.size();
+    }
+
     private PushSession connect(UUID nodeId, String name, String environment, String endpoint) {
         ManagedChannel channel = channels.computeIfAbsent(
                 endpoint,
@@ -317,6 +371,8 @@ class PushDispatcher implements SmartLifecycle {
 
     /** A session received its agent's Hello. */
     void connected(PushSession session, dev.tide.proto.agent.v1.DeliveryMode agentMode) {
+        connecting.remove(session.nodeId);
+        drainDials();
         backoffs.remove(session.nodeId);
         seen(session.nodeId);
         log.info("Push session to {} open (agent mode {})", session.nodeName, agentMode);
@@ -325,6 +381,9 @@ class PushDispatcher implements SmartLifecycle {
     /** A session ended; a failed one is retried after a jittered, growing delay. */
     void closed(PushSession session, boolean failed) {
         sessions.remove(session.nodeId, session);
+        if (connecting.remove(session.nodeId)) {
+            drainDials();
+        }
         if (failed) {
             Backoff previous = backoffs.get(session.nodeId);
             int failures = previous == null ? 1 : Math.min(previous.failures() + 1, 16);
@@ -368,14 +427,34 @@ class PushDispatcher implements SmartLifecycle {
     }
 
     Semaphore permits(String environment) {
-        return permits.computeIfAbsent(environment, e -> new Semaphore(permitSizes.getOrDefault(e, 50)));
+        return permits.computeIfAbsent(environment, e -> new Permits(permitSizes.getOrDefault(e, 50)));
     }
 
-    /** Follows a changed pushMaxParallel: new applies use the new limit. */
+    /** Apply permits of one environment; their number follows pushMaxParallel. */
+    static final class Permits extends Semaphore {
+        Permits(int size) {
+            super(size, true);
+        }
+
+        /**
+         * Grows or shrinks the limit in place, so that the applies in flight stay counted: a
+         * smaller limit admits nothing new until enough of them finish (never old plus new).
+         */
+        void resize(int from, int to) {
+            if (to > from) {
+                release(to - from);
+            } else if (to < from) {
+                reducePermits(from - to);
+            }
+        }
+    }
+
+    /** Follows a changed pushMaxParallel: the same permits, resized. */
     private void resize(Environment env) {
-        Integer old = permitSizes.put(env.getName(), env.getPushMaxParallel());
-        if (old != null && old != env.getPushMaxParallel()) {
-            permits.put(env.getName(), new Semaphore(env.getPushMaxParallel()));
+        int size = env.getPushMaxParallel();
+        Integer old = permitSizes.put(env.getName(), size);
+        if (old != null && old != size && permits.get(env.getName()) instanceof Permits p) {
+            p.resize(old, size);
         }
     }
 

@@ -341,6 +341,22 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         }
     }
 
+    /** Whether the agent's Hello arrived: the session is open. */
+    synchronized boolean isOpen() {
+        return helloReceived && !closed;
+    }
+
+    /** The agent did not say Hello within the connect timeout: the session failed. */
+    void connectTimedOut() {
+        synchronized (this) {
+            if (helloReceived) {
+                return;
+            }
+        }
+        log.debug("Push session to {}: no Hello within the connect timeout", nodeName);
+        fail();
+    }
+
     private void fail() {
         ClientCallStreamObserver<ControlMessage> o = markClosed();
         if (o == null) {

@@ -151,7 +151,7 @@ public record DeploymentView(
                 targets.size(),
                 healthy,
                 failed,
-                converge.isEmpty() ? null : converge.get(converge.size() / 2),
+                Percentile.of(converge, 50),
                 converge.isEmpty() ? null : converge.get(converge.size() - 1));
     }
 }

@@ -1,5 +1,6 @@
 package dev.tide.controlplane.node;
 
+import dev.tide.controlplane.environment.DeliveryMode;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,6 +16,18 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
     Optional<Node> findByEnvironmentAndName(String environment, String name);
 
     boolean existsByEnvironmentAndName(String environment, String name);
+
+    /** What the push dispatcher needs of a node it dials: no entity, no persistence context. */
+    record PushTarget(UUID id, String name, String environment, String pushEndpoint, DeliveryMode ackedMode) {}
+
+    /** The nodes of an environment that have a push endpoint; read every reconcile round. */
+    @Query("""
+            select new dev.tide.controlplane.node.NodeRepository$PushTarget(
+                     n.id, n.name, n.environment, n.pushEndpoint, n.ackedMode)
+            from Node n where n.environment = :environment and n.pushEndpoint is not null
+            order by n.name
+            """)
+    List<PushTarget> findPushTargets(String environment);
 
     /** Removes a node whatever is being written to it; its desired and actual rows go with it. */
     @Modifying

@@ -110,7 +110,7 @@ class StatusAndRolloutLockOrderTests extends IntegrationTest {
     private static StatusReport report(Node node, String app) {
         return StatusReport.newBuilder()
                 .setNodeId(node.getId().toString())
-                .setAppliedGeneration(1)
+                .setAppliedGeneration(0)
                 .setMode(DeliveryMode.PULL)
                 .addApplications(AppStatus.newBuilder().setApplication(app).setState(AppState.STARTING))
                 .build();

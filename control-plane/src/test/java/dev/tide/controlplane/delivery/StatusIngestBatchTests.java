@@ -155,7 +155,7 @@ class StatusIngestBatchTests extends IntegrationTest {
                         twice.getId(),
                         StatusReport.newBuilder()
                                 .setNodeId(twice.getId().toString())
-                                .setAppliedGeneration(1)
+                                .setAppliedGeneration(0) // before it applied anything of the deployment
                                 .addApplications(AppStatus.newBuilder()
                                         .setApplication(fleet.app())
                                         .setState(AppState.STARTING))
