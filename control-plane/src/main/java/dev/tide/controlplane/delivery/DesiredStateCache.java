@@ -127,7 +127,7 @@ class DesiredStateCache {
                 return Optional.empty();
             }
             if (loaded.generation() >= floors.getOrDefault(nodeId, 0L)) {
-                return Optional.of(entries.merge(nodeId, loaded, (a, b) -> a.generation() >= b.generation() ? a : b));
+                return Optional.of(keep(loaded));
             }
         }
         throw new IllegalStateException("desired state of node " + nodeId + " did not reach its committed generation");
@@ -174,6 +174,11 @@ class DesiredStateCache {
         entries.remove(event.id());
         floors.remove(event.id());
         nodeListeners.forEach(l -> l.accept(event.id()));
+    }
+
+    /** Caches {@code loaded} unless a newer entry of its node is already in; returns the one kept. */
+    private Entry keep(Entry loaded) {
+        return entries.merge(loaded.nodeId(), loaded, (a, b) -> a.generation() >= b.generation() ? a : b);
     }
 
     /** Builds a node's entry; runs inside the read-only transaction of {@link #get}. */
@@ -254,7 +259,7 @@ class DesiredStateCache {
                 Map<UUID, Entry> loaded = readOnly.execute(status -> loadAll(chunk));
                 loaded.values().forEach(e -> {
                     if (e.generation() >= floors.getOrDefault(e.nodeId(), 0L)) {
-                        entries.merge(e.nodeId(), e, (a, b) -> a.generation() >= b.generation() ? a : b);
+                        keep(e);
                     }
                 });
             } catch (RuntimeException e) {

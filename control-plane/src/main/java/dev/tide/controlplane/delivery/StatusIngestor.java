@@ -12,13 +12,12 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -141,17 +140,18 @@ class StatusIngestor implements SmartLifecycle {
     }
 
     /**
-     * Writes a batch in a constant number of statements: the deployment locks, the nodes' rows
-     * (locked in id order), one upsert of what they run, and the targets their reports move.
+     * Writes a batch in a constant number of statements, inside its transaction: the deployment
+     * locks, the nodes' rows (locked in id order), one upsert of what they run, and the targets
+     * their reports move. Returns the deployments in which a target finished.
      */
-    /** Inside the batch's transaction; returns the deployments in which a target finished. */
     Set<UUID> write(List<Pending> batch) {
         Instant now = clock.instant();
         List<UUID> nodeIds = batch.stream().map(Pending::nodeId).distinct().toList();
         // Deployments before nodes, the order the rollout takes them in.
         progress.lockDeploymentsOf(nodeIds);
-        Map<UUID, StatusRows.NodeRow> nodeRows = new TreeMap<>();
-        Map<NodeDesired.Key, StatusRows.ActualRow> actualRows = new TreeMap<>(ACTUAL_ORDER);
+        // One row per node and per node and application, the later report winning; the SQL orders them.
+        Map<UUID, StatusRows.NodeRow> nodeRows = new HashMap<>();
+        Map<NodeDesired.Key, StatusRows.ActualRow> actualRows = new HashMap<>();
         List<TargetProgress.NodeReport> reports = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             StatusReport r = p.report();
@@ -205,9 +205,6 @@ class StatusIngestor implements SmartLifecycle {
         return progress.applyAll(
                 reports.stream().filter(r -> present.contains(r.nodeId())).toList());
     }
-
-    private static final Comparator<NodeDesired.Key> ACTUAL_ORDER =
-            Comparator.comparing(NodeDesired.Key::node).thenComparing(NodeDesired.Key::application);
 
     private static String truncate(String message) {
         return message.length() <= 2000 ? message : message.substring(0, 1997) + "...";

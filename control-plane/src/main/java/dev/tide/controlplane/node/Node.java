@@ -159,18 +159,6 @@ public class Node {
         this.generation = generation;
     }
 
-    /** Records what the agent told us about itself. */
-    public void reported(long appliedGeneration, DeliveryMode mode, String agentVersion, Instant now) {
-        this.appliedGeneration = Math.max(this.appliedGeneration, appliedGeneration);
-        if (mode != null) {
-            this.ackedMode = mode;
-        }
-        if (agentVersion != null && !agentVersion.isBlank()) {
-            this.agentVersion = agentVersion;
-        }
-        this.lastSeenAt = now;
-    }
-
     public boolean matches(Map<String, String> selector) {
         return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
     }

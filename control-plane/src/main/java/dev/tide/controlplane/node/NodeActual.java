@@ -8,7 +8,10 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
 
-/** What one application runs on one node, as its agent last reported. */
+/**
+ * What one application runs on one node, as its agent last reported. Read here; written by the
+ * status batches in one upsert ({@code delivery.StatusRows}).
+ */
 @Entity
 @Table(name = "node_actual")
 @IdClass(NodeDesired.Key.class)
@@ -38,24 +41,6 @@ public class NodeActual {
     private Instant reportedAt;
 
     protected NodeActual() {}
-
-    public NodeActual(UUID node, String application) {
-        this.node = node;
-        this.application = application;
-    }
-
-    public void update(UUID releaseId, String version, String state, String message, long generation, Instant now) {
-        this.releaseId = releaseId;
-        this.releaseVersion = version;
-        this.state = state;
-        this.message = message == null ? "" : truncate(message);
-        this.appliedGeneration = generation;
-        this.reportedAt = now;
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= 2000 ? s : s.substring(0, 1997) + "...";
-    }
 
     public UUID getNode() {
         return node;
