@@ -39,14 +39,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,10 +61,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * and sends Apply whenever the node's desired generation is ahead of what the agent applied, at
  * most {@code pushMaxParallel} applies in flight per environment. A periodic reconcile reconnects
  * lost sessions (exponential backoff with full jitter) so an agent that was down converges when
- * it returns. For PULL environments it hands remaining sessions over to polling.
+ * it returns. For PULL environments it hands remaining sessions over to polling. The sessions and
+ * their dials are a {@link PushSessionPool}, the permits {@link ApplyPermits}; this class wires
+ * them together and is the {@link PushSession.Host} every session talks to.
  */
 @Component
-class PushDispatcher implements SmartLifecycle {
+class PushDispatcher implements SmartLifecycle, PushSession.Host {
     private static final Logger log = LoggerFactory.getLogger(PushDispatcher.class);
     private final EnvironmentRepository environments;
     private final NodeRepository nodes;
@@ -82,30 +81,14 @@ class PushDispatcher implements SmartLifecycle {
     private final Clock clock;
     private final MeterRegistry meters;
 
-    private final Map<UUID, PushSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
-    private final Map<String, Integer> permitSizes = new ConcurrentHashMap<>();
-    private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
-    private final Map<String, Queue<PushSession>> waiting = new ConcurrentHashMap<>();
+    private final ApplyPermits permits = new ApplyPermits(this::later);
+    private final PushSessionPool<PushSession> pool;
     private final AtomicBoolean reconciling = new AtomicBoolean();
-    /** Sessions to open, oldest request first; at most MAX_CONNECTING handshakes run at once. */
-    private final Map<UUID, Dial> dials = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
-
-    private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
-    private ScheduledExecutorService scheduler;
+    private volatile ScheduledExecutorService scheduler;
     private volatile boolean running;
 
-    private record Backoff(int failures, Instant nextAttempt) {}
-
-    /** A session to open; {@code handOff} set when the agent is to be told to pull. */
-    private record Dial(NodeRepository.PushTarget target, Schedule handOff) {}
-
-    /**
-     * Handshakes in flight at once. Ten thousand agents dialled together after a restart made
-     * every handshake slow, many time out and back off; a bounded number completes quickly, and the
-     * next dial starts as soon as one ends.
-     */
+    /** Handshakes in flight at once (see {@link PushSessionPool}). */
     static final int MAX_CONNECTING = 256;
 
     PushDispatcher(
@@ -134,10 +117,31 @@ class PushDispatcher implements SmartLifecycle {
         this.readOnly.setReadOnly(true);
         this.clock = clock;
         this.meters = meters;
-        Gauge.builder("tide.push.connecting", this, PushDispatcher::connecting)
+        this.pool = new PushSessionPool<>(
+                MAX_CONNECTING,
+                properties.pushConnectTimeout(),
+                new Backoff(clock, () -> ThreadLocalRandom.current().nextLong()),
+                this::later,
+                new PushSessionPool.Opener<>() {
+                    @Override
+                    public PushSession create(NodeRepository.PushTarget target) {
+                        return new PushSession(
+                                target.id(),
+                                target.name(),
+                                target.environment(),
+                                permits.of(target.environment()),
+                                PushDispatcher.this);
+                    }
+
+                    @Override
+                    public void start(PushSession session, NodeRepository.PushTarget target) {
+                        connect(session, target.pushEndpoint());
+                    }
+                });
+        Gauge.builder("tide.push.connecting", pool, PushSessionPool::connecting)
                 .description("Push sessions waiting to be opened or handshaking")
                 .register(meters);
-        Gauge.builder("tide.push.sessions", sessions, Map::size)
+        Gauge.builder("tide.push.sessions", pool, PushSessionPool::size)
                 .description("Open push sessions to agents")
                 .register(meters);
     }
@@ -150,6 +154,7 @@ class PushDispatcher implements SmartLifecycle {
             return t;
         });
         running = true;
+        pool.start();
         cache.onNodeChange(this::kick);
         cache.onEnvironmentChange(env -> scheduler.execute(this::reconcileSafely));
         long every = properties.pushReconcileInterval().toMillis();
@@ -159,7 +164,7 @@ class PushDispatcher implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        sessions.values().forEach(PushSession::close);
+        pool.stop();
         channels.values().forEach(ManagedChannel::shutdownNow);
         if (scheduler != null) {
             scheduler.shutdownNow();
@@ -190,7 +195,6 @@ class PushDispatcher implements SmartLifecycle {
         if (!running) {
             return;
         }
-        Instant now = now();
         List<Environment> envs = readOnly.execute(s -> environments.findAll());
         Set<UUID> wanted = new HashSet<>();
         Set<String> pulling = new HashSet<>();
@@ -198,7 +202,7 @@ class PushDispatcher implements SmartLifecycle {
             if (env.getMode() == DeliveryMode.PULL) {
                 pulling.add(env.getName());
                 Schedule schedule = cache.schedule(env.getName());
-                sessions.values().stream()
+                pool.sessions().stream()
                         .filter(s -> s.environment.equals(env.getName()))
                         .forEach(s -> s.handOff(schedule));
                 // An agent that was down during the switch still waits for pushes: reach it to hand it over.
@@ -207,24 +211,20 @@ class PushDispatcher implements SmartLifecycle {
                                 .filter(n -> n.ackedMode() == DeliveryMode.PUSH)
                                 .toList());
                 for (NodeRepository.PushTarget t : stillPushed) {
-                    PushSession session = sessions.get(t.id());
-                    Backoff b = backoffs.get(t.id());
-                    if ((session == null || session.isClosed()) && (b == null || !now.isBefore(b.nextAttempt()))) {
-                        dial(t, schedule);
+                    PushSession session = pool.get(t.id());
+                    if (session == null || session.isClosed()) {
+                        pool.dialWhenDue(t, schedule);
                     }
                 }
                 continue;
             }
-            resize(env);
+            permits.resize(env.getName(), env.getPushMaxParallel());
             List<NodeRepository.PushTarget> targets = readOnly.execute(s -> nodes.findPushTargets(env.getName()));
             for (NodeRepository.PushTarget t : targets) {
                 wanted.add(t.id());
-                PushSession session = sessions.get(t.id());
+                PushSession session = pool.get(t.id());
                 if (session == null || session.isClosed()) {
-                    Backoff b = backoffs.get(t.id());
-                    if (b == null || !now.isBefore(b.nextAttempt())) {
-                        dial(t, null);
-                    }
+                    pool.dialWhenDue(t, null);
                 } else {
                     session.keepAlive(properties.pushPingInterval());
                     session.maybeApply();
@@ -232,7 +232,7 @@ class PushDispatcher implements SmartLifecycle {
             }
         }
         // Sessions of nodes that were removed, or whose environment is gone.
-        sessions.values().stream()
+        pool.sessions().stream()
                 .filter(s -> !wanted.contains(s.nodeId) && !pulling.contains(s.environment))
                 .forEach(PushSession::close);
     }
@@ -240,12 +240,12 @@ class PushDispatcher implements SmartLifecycle {
     /** Removing a node revokes it: its session ends now, not at the next reconcile. */
     @org.springframework.transaction.event.TransactionalEventListener
     void nodeRemoved(dev.tide.controlplane.node.NodeService.NodeRemoved event) {
-        PushSession session = sessions.get(event.id());
+        PushSession session = pool.get(event.id());
         if (session != null) {
             log.info("Node {} was removed; closing its push session", session.nodeName);
             session.close();
         }
-        backoffs.remove(event.id());
+        pool.forget(event.id());
     }
 
     /**
@@ -304,54 +304,13 @@ class PushDispatcher implements SmartLifecycle {
     }
 
     /** A push-mode agent renews its certificate over its session. */
-    String renewCertificate(UUID nodeId, byte[] csr) {
+    @Override
+    public String renewCertificate(UUID nodeId, byte[] csr) {
         return Pem.certificates(enrollment.renew(nodeId, csr));
     }
 
-    /** Queues a session to open; opened at once while fewer than MAX_CONNECTING handshakes run. */
-    private void dial(NodeRepository.PushTarget target, Schedule handOff) {
-        dials.put(target.id(), new Dial(target, handOff)); // a newer request replaces a queued one
-        drainDials();
-    }
-
-    /** Opens queued sessions while there is room; called on every dial, Hello and session end. */
-    private void drainDials() {
-        while (running && connecting.size() < MAX_CONNECTING) {
-            Dial next;
-            synchronized (dials) {
-                var it = dials.values().iterator();
-                if (!it.hasNext()) {
-                    return;
-                }
-                next = it.next();
-                it.remove();
-            }
-            NodeRepository.PushTarget t = next.target();
-            PushSession existing = sessions.get(t.id());
-            if (existing != null && !existing.isClosed()) {
-                continue;
-            }
-            connecting.add(t.id());
-            PushSession session = connect(t.id(), t.name(), t.environment(), t.pushEndpoint());
-            if (next.handOff() != null) {
-                session.handOff(next.handOff());
-            }
-            ScheduledExecutorService s = scheduler;
-            if (s != null) {
-                s.schedule(
-                        session::connectTimedOut,
-                        properties.pushConnectTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    /** Sessions being opened (queued or handshaking), for metrics and tests. */
-    int connecting() {
-        return connecting.size() + dials.size();
-    }
-
-    private PushSession connect(UUID nodeId, String name, String environment, String endpoint) {
+    /** Starts a session's call over the channel to its endpoint (one channel per endpoint). */
+    private void connect(PushSession session, String endpoint) {
         ManagedChannel channel = channels.computeIfAbsent(
                 endpoint,
                 e -> Grpc.newChannelBuilder(e, NettySslContextChannelCredentials.create(tls))
@@ -359,115 +318,56 @@ class PushDispatcher implements SmartLifecycle {
                         .keepAliveTimeout(10, TimeUnit.SECONDS)
                         .maxInboundMessageSize(16 * 1024 * 1024)
                         .build());
-        PushSession session = new PushSession(nodeId, name, environment, this, now());
-        PushSession previous = sessions.put(nodeId, session);
-        if (previous != null) {
-            previous.close();
-        }
-        log.debug("Opening push session to {} at {}", name, endpoint);
+        log.debug("Opening push session to {} at {}", session.nodeName, endpoint);
         AgentSessionGrpc.newStub(channel).withInterceptors(peerOf(session)).session(session);
-        return session;
     }
 
-    /** A session received its agent's Hello. */
-    void connected(PushSession session, dev.tide.proto.agent.v1.DeliveryMode agentMode) {
-        connecting.remove(session.nodeId);
-        drainDials();
-        backoffs.remove(session.nodeId);
+    /** Runs a task on the push threads once they run; dropped before start. */
+    private void later(Runnable task) {
+        later(task, Duration.ZERO);
+    }
+
+    private void later(Runnable task, Duration delay) {
+        ScheduledExecutorService s = scheduler;
+        if (s == null) {
+            return;
+        }
+        s.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void connected(PushSession session, dev.tide.proto.agent.v1.DeliveryMode agentMode) {
+        pool.connected(session.nodeId);
         seen(session.nodeId);
         log.info("Push session to {} open (agent mode {})", session.nodeName, agentMode);
     }
 
-    /** A session ended; a failed one is retried after a jittered, growing delay. */
-    void closed(PushSession session, boolean failed) {
-        sessions.remove(session.nodeId, session);
-        if (connecting.remove(session.nodeId)) {
-            drainDials();
-        }
-        if (failed) {
-            Backoff previous = backoffs.get(session.nodeId);
-            int failures = previous == null ? 1 : Math.min(previous.failures() + 1, 16);
-            long capMillis = Math.min(60_000L, 1000L << Math.min(failures - 1, 6));
-            long delay = ThreadLocalRandom.current().nextLong(capMillis + 1);
-            backoffs.put(session.nodeId, new Backoff(failures, now().plusMillis(delay)));
-        }
+    @Override
+    public void closed(PushSession session, boolean failed) {
+        pool.closed(session.nodeId, session, failed);
     }
 
     /** Desired state changed for a node: push now if it has a session. */
     private void kick(UUID nodeId) {
-        PushSession session = sessions.get(nodeId);
+        PushSession session = pool.get(nodeId);
         if (session != null && scheduler != null) {
             scheduler.execute(session::maybeApply);
         }
     }
 
-    /** A permit came back: let waiting sessions of the environment try again. */
-    /** A permit came back: let the longest-waiting session of the environment try again. */
-    void permitFreed(String environment) {
-        if (scheduler == null) {
-            return;
-        }
-        scheduler.execute(() -> {
-            Queue<PushSession> queue = waiting.get(environment);
-            PushSession next;
-            while (queue != null && (next = queue.poll()) != null) {
-                next.dequeuedForPermit();
-                if (!next.isClosed()) {
-                    next.maybeApply();
-                    return;
-                }
-            }
-        });
-    }
-
-    /** A session found no free permit; it is woken when one frees, first come first served. */
-    void waitForPermit(PushSession session) {
-        waiting.computeIfAbsent(session.environment, e -> new ConcurrentLinkedQueue<>())
-                .add(session);
-    }
-
-    Semaphore permits(String environment) {
-        return permits.computeIfAbsent(environment, e -> new Permits(permitSizes.getOrDefault(e, 50)));
-    }
-
-    /** Apply permits of one environment; their number follows pushMaxParallel. */
-    static final class Permits extends Semaphore {
-        Permits(int size) {
-            super(size, true);
-        }
-
-        /**
-         * Grows or shrinks the limit in place, so that the applies in flight stay counted: a
-         * smaller limit admits nothing new until enough of them finish (never old plus new).
-         */
-        void resize(int from, int to) {
-            if (to > from) {
-                release(to - from);
-            } else if (to < from) {
-                reducePermits(from - to);
-            }
-        }
-    }
-
-    /** Follows a changed pushMaxParallel: the same permits, resized. */
-    private void resize(Environment env) {
-        int size = env.getPushMaxParallel();
-        Integer old = permitSizes.put(env.getName(), size);
-        if (old != null && old != size && permits.get(env.getName()) instanceof Permits p) {
-            p.resize(old, size);
-        }
-    }
-
-    Optional<DesiredStateCache.Entry> desired(UUID nodeId) {
+    @Override
+    public Optional<DesiredStateCache.Entry> desired(UUID nodeId) {
         return cache.get(nodeId);
     }
 
-    Schedule schedule(String environment) {
+    @Override
+    public Schedule schedule(String environment) {
         return cache.schedule(environment);
     }
 
     /** Relays a report from a session; a report whose batch failed is queued again. */
-    void ingest(UUID nodeId, StatusReport report) {
+    @Override
+    public void ingest(UUID nodeId, StatusReport report) {
         seen(nodeId);
         submit(nodeId, report, 0);
     }
@@ -480,7 +380,8 @@ class PushDispatcher implements SmartLifecycle {
         });
     }
 
-    void modeAcknowledged(UUID nodeId, dev.tide.proto.agent.v1.DeliveryMode mode) {
+    @Override
+    public void modeAcknowledged(UUID nodeId, dev.tide.proto.agent.v1.DeliveryMode mode) {
         submit(
                 nodeId,
                 StatusReport.newBuilder()
@@ -490,11 +391,13 @@ class PushDispatcher implements SmartLifecycle {
                 0);
     }
 
-    void seen(UUID nodeId) {
+    @Override
+    public void seen(UUID nodeId) {
         lastSeen.seen(nodeId);
     }
 
-    void applied(String environment) {
+    @Override
+    public void applied(String environment) {
         Counter.builder("tide.push.applies")
                 .description("Apply messages sent to agents")
                 .tag("environment", environment)
@@ -502,7 +405,8 @@ class PushDispatcher implements SmartLifecycle {
                 .increment();
     }
 
-    ArtifactChunks artifactChunks(String sha256) {
+    @Override
+    public ArtifactChunks artifactChunks(String sha256) {
         Artifact artifact = artifacts.get(sha256);
         try {
             return new ArtifactChunks(
@@ -512,11 +416,13 @@ class PushDispatcher implements SmartLifecycle {
         }
     }
 
-    Duration applyTimeout() {
+    @Override
+    public Duration applyTimeout() {
         return properties.pushApplyTimeout();
     }
 
-    Instant now() {
+    @Override
+    public Instant now() {
         return clock.instant();
     }
 }

@@ -18,8 +18,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +28,49 @@ import org.slf4j.LoggerFactory;
  * what the agent applied, streams the artifacts it asks for, relays its status reports, and hands
  * the agent over to pull when its environment switches mode.
  *
- * <p>State is guarded by {@code this}; nothing that calls into gRPC or the dispatcher runs while
- * holding it, except releasing a permit (which only schedules work).
+ * <p>State is guarded by {@code this}; nothing that calls into gRPC or the host runs while holding
+ * it, except releasing a permit (which only schedules work).
  */
-final class PushSession implements ClientResponseObserver<ControlMessage, AgentMessage> {
+final class PushSession
+        implements ClientResponseObserver<ControlMessage, AgentMessage>, PushSessionPool.Member, ApplyPermits.Waiter {
     private static final Logger log = LoggerFactory.getLogger(PushSession.class);
+
+    /** What a session needs from the control plane (the push dispatcher). */
+    interface Host {
+        Instant now();
+
+        Optional<DesiredStateCache.Entry> desired(UUID nodeId);
+
+        Schedule schedule(String environment);
+
+        /** An Apply without a final status after this long is sent again. */
+        Duration applyTimeout();
+
+        ArtifactChunks artifactChunks(String sha256);
+
+        String renewCertificate(UUID nodeId, byte[] csr);
+
+        /** The session received its agent's Hello. */
+        void connected(PushSession session, DeliveryMode agentMode);
+
+        /** The session ended; {@code failed} when it is to be retried after a backoff. */
+        void closed(PushSession session, boolean failed);
+
+        void ingest(UUID nodeId, StatusReport report);
+
+        void modeAcknowledged(UUID nodeId, DeliveryMode mode);
+
+        void seen(UUID nodeId);
+
+        /** An Apply was sent to an agent of the environment. */
+        void applied(String environment);
+    }
 
     final UUID nodeId;
     final String nodeName;
     final String environment;
-    private final PushDispatcher dispatcher;
+    private final ApplyPermits.Permits permits;
+    private final Host host;
     private Outbox<ControlMessage> outbox;
     private ClientCallStreamObserver<ControlMessage> out;
 
@@ -50,18 +83,19 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     private long agentGeneration = -1;
     private long inFlightGeneration;
     private Instant inFlightSince = Instant.EPOCH;
-    private Semaphore heldPermit;
+    private boolean holdsPermit;
     private Schedule handOff;
     private Instant handOffSentAt = Instant.EPOCH;
     private Instant lastHeard;
     private Instant lastPing = Instant.EPOCH;
 
-    PushSession(UUID nodeId, String nodeName, String environment, PushDispatcher dispatcher, Instant now) {
+    PushSession(UUID nodeId, String nodeName, String environment, ApplyPermits.Permits permits, Host host) {
         this.nodeId = nodeId;
         this.nodeName = nodeName;
         this.environment = environment;
-        this.dispatcher = dispatcher;
-        this.lastHeard = now;
+        this.permits = permits;
+        this.host = host;
+        this.lastHeard = host.now();
     }
 
     @Override
@@ -79,7 +113,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     public void onNext(AgentMessage message) {
         boolean authenticated;
         synchronized (this) {
-            lastHeard = dispatcher.now();
+            lastHeard = host.now();
             authenticated = helloReceived;
         }
         if (!authenticated && message.getKindCase() != AgentMessage.KindCase.HELLO) {
@@ -93,7 +127,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
                 message.getArtifactRequest().getSha256List().forEach(this::sendArtifact);
             case STATUS -> onStatus(message.getStatus());
             case MODE_ACK -> onModeAck(message.getModeAck().getMode());
-            case PONG -> dispatcher.seen(nodeId);
+            case PONG -> host.seen(nodeId);
             case CERTIFICATE_REQUEST ->
                 onCertificateRequest(message.getCertificateRequest().getCsr().toByteArray());
             default -> {}
@@ -124,10 +158,10 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             agentGeneration = hello.getAppliedGeneration();
             handingOff = handOff != null;
         }
-        dispatcher.connected(this, hello.getMode());
+        host.connected(this, hello.getMode());
         if (hello.getMode() != DeliveryMode.PUSH && !handingOff) {
             sendFirst(ControlMessage.newBuilder()
-                    .setSetMode(SetMode.newBuilder().setSchedule(dispatcher.schedule(environment)))
+                    .setSetMode(SetMode.newBuilder().setSchedule(host.schedule(environment)))
                     .build());
         }
         maybeApply();
@@ -139,7 +173,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             fail();
             return;
         }
-        dispatcher.ingest(nodeId, report);
+        host.ingest(nodeId, report);
         synchronized (this) {
             agentGeneration = Math.max(agentGeneration, report.getAppliedGeneration());
             if (inFlightGeneration > 0 && agentGeneration >= inFlightGeneration) {
@@ -151,7 +185,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     }
 
     private void onModeAck(DeliveryMode mode) {
-        dispatcher.modeAcknowledged(nodeId, mode);
+        host.modeAcknowledged(nodeId, mode);
         boolean done;
         synchronized (this) {
             done = handOff != null && mode == DeliveryMode.PULL;
@@ -165,7 +199,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     private void onCertificateRequest(byte[] csr) {
         CertificateIssued.Builder answer = CertificateIssued.newBuilder();
         try {
-            answer.setCertificateChainPem(dispatcher.renewCertificate(nodeId, csr));
+            answer.setCertificateChainPem(host.renewCertificate(nodeId, csr));
         } catch (RuntimeException e) {
             log.warn("Push session to {}: certificate renewal refused: {}", nodeName, e.getMessage());
             answer.setError(
@@ -178,8 +212,8 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
 
     /** Sends Apply if the agent is behind and a parallelism permit is free. */
     void maybeApply() {
-        DesiredStateCache.Entry entry = dispatcher.desired(nodeId).orElse(null);
-        Instant now = dispatcher.now();
+        DesiredStateCache.Entry entry = host.desired(nodeId).orElse(null);
+        Instant now = host.now();
         synchronized (this) {
             if (closed || !helloReceived || handOff != null || entry == null) {
                 return;
@@ -188,38 +222,46 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
                 return;
             }
             boolean stillInFlight = inFlightGeneration == entry.generation()
-                    && Duration.between(inFlightSince, now).compareTo(dispatcher.applyTimeout()) < 0;
+                    && Duration.between(inFlightSince, now).compareTo(host.applyTimeout()) < 0;
             if (stillInFlight) {
                 return;
             }
-            if (heldPermit == null) {
-                Semaphore permits = dispatcher.permits(environment);
+            if (!holdsPermit) {
                 if (!permits.tryAcquire()) {
                     if (!queuedForPermit) {
                         queuedForPermit = true;
-                        dispatcher.waitForPermit(this);
+                        permits.await(this);
                     }
                     return;
                 }
-                heldPermit = permits;
+                holdsPermit = true;
             }
             inFlightGeneration = entry.generation();
             inFlightSince = now;
         }
-        dispatcher.applied(environment);
+        host.applied(environment);
         send(ControlMessage.newBuilder()
                 .setApply(Apply.newBuilder().setState(entry.state()))
                 .build());
     }
 
-    /** The dispatcher took this session off its permit queue to let it try again. */
-    synchronized void dequeuedForPermit() {
-        queuedForPermit = false;
+    /** A permit came back and this session was next in line: it tries again, unless it closed. */
+    @Override
+    public boolean permitFreed() {
+        synchronized (this) {
+            queuedForPermit = false;
+            if (closed) {
+                return false;
+            }
+        }
+        maybeApply();
+        return true;
     }
 
     /** Asks the agent to pull from now on; repeated until it acknowledges. */
-    void handOff(Schedule schedule) {
-        Instant now = dispatcher.now();
+    @Override
+    public void handOff(Schedule schedule) {
+        Instant now = host.now();
         synchronized (this) {
             if (closed) {
                 return;
@@ -244,7 +286,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
      * (a long artifact transfer keeps a session alive as long as its chunks are being read).
      */
     void keepAlive(Duration interval) {
-        Instant now = dispatcher.now();
+        Instant now = host.now();
         boolean ping;
         boolean dead;
         synchronized (this) {
@@ -272,7 +314,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     }
 
     private void sendArtifact(String sha256) {
-        DesiredStateCache.Entry entry = dispatcher.desired(nodeId).orElse(null);
+        DesiredStateCache.Entry entry = host.desired(nodeId).orElse(null);
         boolean referenced = entry != null
                 && entry.state().getApplicationsList().stream()
                         .map(AppRelease::getArtifactSha256)
@@ -283,7 +325,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         }
         Outbox<ControlMessage> box = openOutbox();
         if (box != null) {
-            box.sendAll(new ChunkMessages(dispatcher.artifactChunks(sha256)));
+            box.sendAll(new ChunkMessages(host.artifactChunks(sha256)));
         }
     }
 
@@ -323,17 +365,19 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         return closed ? null : outbox;
     }
 
-    synchronized boolean isClosed() {
+    @Override
+    public synchronized boolean isClosed() {
         return closed;
     }
 
     /** Ends the session normally. */
-    void close() {
+    @Override
+    public void close() {
         ClientCallStreamObserver<ControlMessage> o = markClosed();
         if (o == null) {
             return;
         }
-        dispatcher.closed(this, false);
+        host.closed(this, false);
         try {
             o.onCompleted();
         } catch (RuntimeException ignored) {
@@ -347,7 +391,8 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     }
 
     /** The agent did not say Hello within the connect timeout: the session failed. */
-    void connectTimedOut() {
+    @Override
+    public void connectTimedOut() {
         synchronized (this) {
             if (helloReceived) {
                 return;
@@ -362,7 +407,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         if (o == null) {
             return;
         }
-        dispatcher.closed(this, true);
+        host.closed(this, true);
         o.cancel("closing session", null);
     }
 
@@ -380,10 +425,9 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
     }
 
     private void releasePermit() {
-        if (heldPermit != null) {
-            heldPermit.release();
-            heldPermit = null;
-            dispatcher.permitFreed(environment);
+        if (holdsPermit) {
+            holdsPermit = false;
+            permits.release();
         }
     }
 
@@ -393,7 +437,7 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
             return;
         }
         log.debug("Push session to {} ended: {}", nodeName, t.getMessage());
-        dispatcher.closed(this, true);
+        host.closed(this, true);
     }
 
     @Override
@@ -401,6 +445,6 @@ final class PushSession implements ClientResponseObserver<ControlMessage, AgentM
         if (markClosed() == null && out != null) {
             return;
         }
-        dispatcher.closed(this, false);
+        host.closed(this, false);
     }
 }

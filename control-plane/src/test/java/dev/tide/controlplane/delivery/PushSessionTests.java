@@ -1,0 +1,238 @@
+package dev.tide.controlplane.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tide.proto.agent.v1.AgentMessage;
+import dev.tide.proto.agent.v1.ControlMessage;
+import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.DesiredState;
+import dev.tide.proto.agent.v1.Hello;
+import dev.tide.proto.agent.v1.Schedule;
+import dev.tide.proto.agent.v1.StatusReport;
+import dev.tide.security.PeerIdentity;
+import io.grpc.stub.ClientCallStreamObserver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A push session against nothing but the view of the control plane it needs: it applies when its
+ * agent is behind and a permit is free, waits in line otherwise, and gives its permit back when
+ * the agent reports the generation applied or the session ends.
+ */
+class PushSessionTests {
+    private final FakeHost host = new FakeHost();
+    private final Queue<Runnable> wakeups = new ArrayDeque<>();
+    private final ApplyPermits permits = new ApplyPermits(wakeups::add);
+
+    @Test
+    void aSessionThatFindsNoFreePermitAppliesWhenTheHolderReportsItsGenerationApplied() {
+        permits.resize("prod", 1);
+        Agent a = open("a", 1);
+        Agent b = open("b", 1);
+
+        assertThat(a.applies()).containsExactly(1L);
+        assertThat(b.applies()).as("waiting for the only permit").isEmpty();
+
+        a.session.onNext(status(a.id, 1));
+        runWakeups();
+
+        assertThat(b.applies()).containsExactly(1L);
+        assertThat(host.reports).containsExactly(a.id);
+        assertThat(host.applied).isEqualTo(2);
+    }
+
+    @Test
+    void aFailedSessionGivesItsPermitBackAndIsReportedForBackoff() {
+        permits.resize("prod", 1);
+        Agent a = open("a", 1);
+        Agent b = open("b", 1);
+
+        a.session.connectTimedOut(); // the deadline of a session that said Hello: no effect
+        assertThat(a.session.isClosed()).isFalse();
+
+        a.session.onError(new RuntimeException("connection reset"));
+        runWakeups();
+
+        assertThat(host.closed).containsEntry(a.id, true);
+        assertThat(b.applies()).containsExactly(1L);
+    }
+
+    @Test
+    void anAgentThatProvesToBeAnotherNodeIsClosedBeforeItIsSentAnything() {
+        UUID id = UUID.randomUUID();
+        host.desired.put(id, 1L);
+        PushSession session = new PushSession(id, "a", "prod", permits.of("prod"), host);
+        Stream stream = new Stream();
+        session.beforeStart(stream);
+        session.peerIdentity(PeerIdentity.node(UUID.randomUUID()));
+
+        session.onNext(hello(id, 0));
+
+        assertThat(stream.cancelled).isTrue();
+        assertThat(stream.sent).isEmpty();
+        assertThat(host.closed).containsEntry(id, true);
+        assertThat(host.connected).isEmpty();
+    }
+
+    private Agent open(String name, long desired) {
+        UUID id = UUID.randomUUID();
+        host.desired.put(id, desired);
+        PushSession session = new PushSession(id, name, "prod", permits.of("prod"), host);
+        Stream stream = new Stream();
+        session.beforeStart(stream);
+        session.peerIdentity(PeerIdentity.node(id));
+        session.onNext(hello(id, 0));
+        assertThat(host.connected).contains(id);
+        return new Agent(id, session, stream);
+    }
+
+    private void runWakeups() {
+        Runnable task;
+        while ((task = wakeups.poll()) != null) {
+            task.run();
+        }
+    }
+
+    private static AgentMessage hello(UUID id, long applied) {
+        return AgentMessage.newBuilder()
+                .setHello(Hello.newBuilder()
+                        .setNodeId(id.toString())
+                        .setAppliedGeneration(applied)
+                        .setMode(DeliveryMode.PUSH))
+                .build();
+    }
+
+    private static AgentMessage status(UUID id, long applied) {
+        return AgentMessage.newBuilder()
+                .setStatus(StatusReport.newBuilder().setNodeId(id.toString()).setAppliedGeneration(applied))
+                .build();
+    }
+
+    private record Agent(UUID id, PushSession session, Stream stream) {
+        List<Long> applies() {
+            return stream.sent.stream()
+                    .filter(ControlMessage::hasApply)
+                    .map(m -> m.getApply().getState().getGeneration())
+                    .toList();
+        }
+    }
+
+    /** The control plane as a session sees it, recording what it is told. */
+    private static final class FakeHost implements PushSession.Host {
+        final Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        final Map<UUID, Long> desired = new HashMap<>();
+        final List<UUID> connected = new ArrayList<>();
+        final Map<UUID, Boolean> closed = new HashMap<>();
+        final List<UUID> reports = new ArrayList<>();
+        int applied;
+
+        @Override
+        public Instant now() {
+            return now;
+        }
+
+        @Override
+        public Optional<DesiredStateCache.Entry> desired(UUID nodeId) {
+            return Optional.ofNullable(desired.get(nodeId))
+                    .map(g -> new DesiredStateCache.Entry(
+                            nodeId,
+                            "prod",
+                            g,
+                            DesiredState.newBuilder().setGeneration(g).build()));
+        }
+
+        @Override
+        public Schedule schedule(String environment) {
+            return Schedule.getDefaultInstance();
+        }
+
+        @Override
+        public Duration applyTimeout() {
+            return Duration.ofMinutes(10);
+        }
+
+        @Override
+        public ArtifactChunks artifactChunks(String sha256) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String renewCertificate(UUID nodeId, byte[] csr) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void connected(PushSession session, DeliveryMode agentMode) {
+            connected.add(session.nodeId);
+        }
+
+        @Override
+        public void closed(PushSession session, boolean failed) {
+            closed.put(session.nodeId, failed);
+        }
+
+        @Override
+        public void ingest(UUID nodeId, StatusReport report) {
+            reports.add(nodeId);
+        }
+
+        @Override
+        public void modeAcknowledged(UUID nodeId, DeliveryMode mode) {}
+
+        @Override
+        public void seen(UUID nodeId) {}
+
+        @Override
+        public void applied(String environment) {
+            applied++;
+        }
+    }
+
+    /** The call to the agent: always ready, keeps what is sent. */
+    private static final class Stream extends ClientCallStreamObserver<ControlMessage> {
+        final List<ControlMessage> sent = new ArrayList<>();
+        boolean cancelled;
+
+        @Override
+        public void cancel(String message, Throwable cause) {
+            cancelled = true;
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void setOnReadyHandler(Runnable onReadyHandler) {}
+
+        @Override
+        public void request(int count) {}
+
+        @Override
+        public void setMessageCompression(boolean enable) {}
+
+        @Override
+        public void disableAutoInboundFlowControl() {}
+
+        @Override
+        public void onNext(ControlMessage value) {
+            sent.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+    }
+}
