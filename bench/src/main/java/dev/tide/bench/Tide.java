@@ -160,12 +160,18 @@ final class Tide {
         api.get("/api/v1/deployments?limit=5&environment=" + environment).expect(200);
     }
 
+    /** Every node of the environment, a page of 1,000 at a time. */
     List<JsonNode> nodes(String environment) {
-        JsonNode list =
-                api.get("/api/v1/nodes?environment=" + environment).expect(200).body();
         List<JsonNode> nodes = new java.util.ArrayList<>();
-        list.forEach(nodes::add);
-        return nodes;
+        for (int page = 0; ; page++) {
+            JsonNode body = api.get("/api/v1/nodes?size=1000&environment=" + environment + "&page=" + page)
+                    .expect(200)
+                    .body();
+            body.get("items").forEach(nodes::add);
+            if (page + 1 >= body.get("totalPages").asInt()) {
+                return nodes;
+            }
+        }
     }
 
     /** A wait of the bench that ran out of time. */

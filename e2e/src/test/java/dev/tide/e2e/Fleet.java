@@ -118,7 +118,11 @@ final class Fleet implements AutoCloseable {
 
     List<JsonNode> nodes(String environment) {
         List<JsonNode> out = new ArrayList<>();
-        api.get("/api/v1/nodes?environment=" + environment).expect(200).body().forEach(out::add);
+        api.get("/api/v1/nodes?size=1000&environment=" + environment)
+                .expect(200)
+                .body()
+                .get("items")
+                .forEach(out::add);
         return out;
     }
 

@@ -15,6 +15,7 @@ import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,11 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 class DeploymentPages {
     private static final int TIMELINE_ENTRIES = 300;
     private static final int JOURNAL_READ_LIMIT = 10_000;
+    /**
+     * Target rows on the page. Ten thousand rows took over 300 ms to render and were rendered again
+     * on every event; the waves above count every target, and the API lists them all.
+     */
+    static final int TARGET_ROWS = 200;
 
     private final DeploymentService deployments;
     private final DeploymentEventStream stream;
@@ -146,9 +152,25 @@ class DeploymentPages {
         List<DeploymentJournal.Entry> timeline =
                 new ArrayList<>(journal.subList(Math.max(0, journal.size() - TIMELINE_ENTRIES), journal.size()));
         Collections.reverse(timeline);
+        List<DeploymentView.TargetView> shown = view.targets().stream()
+                .sorted(Comparator.comparingInt(DeploymentPages::attention))
+                .limit(TARGET_ROWS)
+                .toList();
         model.addAttribute("d", view);
+        model.addAttribute("targets", shown);
+        model.addAttribute("targetsNotShown", view.targets().size() - shown.size());
         model.addAttribute("versions", versions);
         model.addAttribute("timeline", timeline);
+    }
+
+    /** Rows that need a look first: failed, then moving, then waiting, then settled; else plan order. */
+    private static int attention(DeploymentView.TargetView t) {
+        return switch (t.state()) {
+            case FAILED -> 0;
+            case REVERTING, DESIRED, DELIVERED, APPLIED -> 1;
+            case PENDING -> 2;
+            case HEALTHY, SKIPPED, ROLLED_BACK -> 3;
+        };
     }
 
     /**

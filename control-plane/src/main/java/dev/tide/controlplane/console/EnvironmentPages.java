@@ -5,6 +5,8 @@ import dev.tide.controlplane.environment.EnrollmentTokenService;
 import dev.tide.controlplane.environment.Environment;
 import dev.tide.controlplane.environment.EnvironmentService;
 import dev.tide.controlplane.environment.EnvironmentSettings;
+import dev.tide.controlplane.node.Liveness;
+import dev.tide.controlplane.node.NodeQuery;
 import dev.tide.controlplane.node.NodeService;
 import dev.tide.controlplane.node.NodeView;
 import dev.tide.controlplane.releasekey.KeySetSpec;
@@ -12,8 +14,8 @@ import dev.tide.controlplane.releasekey.ReleaseKeyService;
 import dev.tide.controlplane.system.ConflictException;
 import dev.tide.controlplane.system.InvalidInputException;
 import java.time.Clock;
-import java.util.List;
 import java.util.UUID;
+import org.springframework.data.domain.Page;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.validation.BindingResult;
@@ -36,6 +38,9 @@ class EnvironmentPages {
     private final FleetOverview overview;
     private final ReleaseKeyService releaseKeys;
     private final Clock clock;
+
+    /** Rows of the node table per page: enough to scan, few enough to render in milliseconds. */
+    static final int PAGE_SIZE = 50;
 
     EnvironmentPages(
             EnvironmentService environments,
@@ -78,11 +83,20 @@ class EnvironmentPages {
     }
 
     @GetMapping("/environments/{name}")
-    String show(@PathVariable String name, @RequestParam(required = false) DeliveryMode switchTo, Model model) {
-        return page(environments.get(name), switchTo, model);
+    String show(
+            @PathVariable String name,
+            @RequestParam(required = false) DeliveryMode switchTo,
+            NodeFilter filter,
+            Model model) {
+        Environment env = environments.get(name);
+        return page(env, switchTo, model, filter.query(name));
     }
 
     private String page(Environment env, DeliveryMode switchTo, Model model) {
+        return page(env, switchTo, model, new NodeQuery(env.getName(), null, null, null, null, 0, PAGE_SIZE));
+    }
+
+    private String page(Environment env, DeliveryMode switchTo, Model model, NodeQuery query) {
         if (!model.containsAttribute("form")) {
             model.addAttribute("form", EnvironmentForm.of(env));
         }
@@ -93,29 +107,35 @@ class EnvironmentPages {
             model.addAttribute("keysForm", new SignedDocumentForm());
         }
         model.addAttribute("releaseKeys", releaseKeys.find(env.getName()).orElse(null));
-        List<NodeView> envNodes = nodeViews(env.getName());
-        model.addAttribute("env", env);
-        model.addAttribute("nodes", envNodes);
-        model.addAttribute("liveness", new LivenessView(env, clock));
+        NodeTable table = nodeTable(env, query, model);
         model.addAttribute("tokens", tokens.list(env.getName()));
         model.addAttribute("now", clock.instant());
         if (switchTo != null && switchTo != env.getMode()) {
             model.addAttribute("switchTo", switchTo);
-            model.addAttribute(
-                    "pushable",
-                    envNodes.stream().filter(n -> n.pushEndpoint() != null).count());
+            model.addAttribute("pushable", table.counts().pushable());
         }
         return "console/environment";
     }
 
-    /** The node table alone; the page polls it. */
+    /** The node table alone, with the page's filters; the page polls it. */
     @GetMapping("/environments/{name}/nodes")
-    String nodeTable(@PathVariable String name, Model model) {
+    String nodeTable(@PathVariable String name, NodeFilter filter, Model model) {
         Environment env = environments.get(name);
-        model.addAttribute("env", env);
-        model.addAttribute("nodes", nodeViews(name));
-        model.addAttribute("liveness", new LivenessView(env, clock));
+        nodeTable(env, filter.query(name), model);
         return "console/environment :: nodes";
+    }
+
+    private NodeTable nodeTable(Environment env, NodeQuery query, Model model) {
+        NodeTable table = new NodeTable(
+                query,
+                nodes.search(query).map(NodeView::of),
+                nodes.summaries(env.getName()).getOrDefault(env.getName(), NodeService.Summary.NONE));
+        model.addAttribute("env", env);
+        model.addAttribute("table", table);
+        model.addAttribute("nodes", table.page().getContent());
+        model.addAttribute("liveness", new LivenessView(env, clock));
+        model.addAttribute("appStates", NodeQuery.STATES);
+        return table;
     }
 
     @PostMapping("/environments/{name}/mode")
@@ -237,8 +257,26 @@ class EnvironmentPages {
         }
     }
 
-    private List<NodeView> nodeViews(String environment) {
-        return nodes.list(environment).stream().map(NodeView::of).toList();
+    /** The node table's filters and page, as the query string carries them. */
+    record NodeFilter(String node, Boolean online, Boolean converged, String state, Integer page) {
+        NodeQuery query(String environment) {
+            return new NodeQuery(environment, online, converged, state, node, page == null ? 0 : page, PAGE_SIZE);
+        }
+    }
+
+    /**
+     * One page of the environment's nodes with the filters that chose it, and the environment's
+     * counts (all nodes, whatever the filters).
+     */
+    public record NodeTable(NodeQuery query, Page<NodeView> page, NodeService.Summary counts) {
+        /** 1-based position of the first row shown; 0 when none. */
+        public long firstRow() {
+            return page.getNumberOfElements() == 0 ? 0 : page.getPageable().getOffset() + 1;
+        }
+
+        public long lastRow() {
+            return page.getPageable().getOffset() + page.getNumberOfElements();
+        }
     }
 
     /** Lets the node table ask whether a node is online. */

@@ -5,12 +5,8 @@ import dev.tide.controlplane.deployment.DeploymentView;
 import dev.tide.controlplane.environment.Environment;
 import dev.tide.controlplane.environment.EnvironmentService;
 import dev.tide.controlplane.node.NodeService;
-import dev.tide.controlplane.node.NodeView;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
 /** The dashboard's figures per environment, read through the services. */
@@ -19,13 +15,11 @@ public class FleetOverview {
     private final EnvironmentService environments;
     private final NodeService nodes;
     private final DeploymentService deployments;
-    private final Clock clock;
 
-    FleetOverview(EnvironmentService environments, NodeService nodes, DeploymentService deployments, Clock clock) {
+    FleetOverview(EnvironmentService environments, NodeService nodes, DeploymentService deployments) {
         this.environments = environments;
         this.nodes = nodes;
         this.deployments = deployments;
-        this.clock = clock;
     }
 
     /** One environment on the dashboard. */
@@ -42,26 +36,25 @@ public class FleetOverview {
         }
     }
 
+    /** Every environment, its nodes counted in the database, not loaded. */
     List<EnvironmentSummary> summaries() {
-        Instant now = clock.instant();
-        Map<String, List<NodeView>> byEnv =
-                nodes.list(null).stream().map(NodeView::of).collect(Collectors.groupingBy(NodeView::environment));
+        Map<String, NodeService.Summary> counts = nodes.summaries(null);
         return environments.list().stream()
-                .map(env -> summary(env, byEnv.getOrDefault(env.getName(), List.of()), now))
+                .map(env -> summary(env, counts.getOrDefault(env.getName(), NodeService.Summary.NONE)))
                 .toList();
     }
 
-    private EnvironmentSummary summary(Environment env, List<NodeView> envNodes, Instant now) {
-        int online = (int) envNodes.stream()
-                .filter(n -> Liveness.online(n.lastSeenAt(), env, now))
-                .count();
-        int converged = (int) envNodes.stream().filter(NodeView::converged).count();
-        int acked = (int)
-                envNodes.stream().filter(n -> n.ackedMode() == env.getMode()).count();
+    private EnvironmentSummary summary(Environment env, NodeService.Summary counts) {
         DeploymentView.ListItem last = deployments.list(env.getName(), 1).stream()
                 .findFirst()
                 .map(DeploymentView.ListItem::of)
                 .orElse(null);
-        return new EnvironmentSummary(env, envNodes.size(), online, converged, acked, last);
+        return new EnvironmentSummary(
+                env,
+                (int) counts.nodes(),
+                (int) counts.online(),
+                (int) counts.converged(),
+                (int) counts.modeAcknowledged(),
+                last);
     }
 }

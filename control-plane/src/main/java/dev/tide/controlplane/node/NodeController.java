@@ -1,6 +1,6 @@
 package dev.tide.controlplane.node;
 
-import java.util.List;
+import dev.tide.controlplane.system.PageResponse;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -21,9 +21,21 @@ class NodeController {
         this.nodes = nodes;
     }
 
+    /**
+     * One page of nodes, filtered: by environment, online, converged, an application's reported
+     * state, and a part of the name. At 10,000 nodes the whole list is megabytes; a page is not.
+     */
     @GetMapping
-    List<NodeView> list(@RequestParam(required = false) String environment) {
-        return nodes.list(environment).stream().map(NodeView::of).toList();
+    PageResponse<NodeView> list(
+            @RequestParam(required = false) String environment,
+            @RequestParam(required = false) Boolean online,
+            @RequestParam(required = false) Boolean converged,
+            @RequestParam(required = false) String state,
+            @RequestParam(required = false) String name,
+            @RequestParam(defaultValue = "0") int page,
+            @RequestParam(defaultValue = "" + NodeQuery.DEFAULT_SIZE) int size) {
+        return PageResponse.of(nodes.search(new NodeQuery(environment, online, converged, state, name, page, size))
+                .map(NodeView::of));
     }
 
     @GetMapping("/{id}")

@@ -9,8 +9,6 @@ import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 public interface NodeRepository extends JpaRepository<Node, UUID> {
-    List<Node> findAllByOrderByEnvironmentAscNameAsc();
-
     List<Node> findAllByEnvironmentOrderByNameAsc(String environment);
 
     Optional<Node> findByEnvironmentAndName(String environment, String name);

@@ -5,6 +5,7 @@ import dev.tide.controlplane.application.ReleaseRepository;
 import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.environment.EnvironmentService;
 import dev.tide.controlplane.system.NotFoundException;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,9 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageImpl;
+import org.springframework.data.domain.PageRequest;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -26,6 +30,8 @@ public class NodeService {
     private final EnvironmentService environments;
     private final AuditService audit;
     private final ApplicationEventPublisher events;
+    private final NodeSearch search;
+    private final Clock clock;
 
     NodeService(
             NodeRepository nodes,
@@ -34,7 +40,9 @@ public class NodeService {
             ReleaseRepository releases,
             EnvironmentService environments,
             AuditService audit,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events,
+            NodeSearch search,
+            Clock clock) {
         this.nodes = nodes;
         this.desired = desired;
         this.actual = actual;
@@ -42,6 +50,8 @@ public class NodeService {
         this.environments = environments;
         this.audit = audit;
         this.events = events;
+        this.search = search;
+        this.clock = clock;
     }
 
     /** A node with, per application, the desired and the reported state. */
@@ -51,16 +61,31 @@ public class NodeService {
     /** Published after a node was removed, so caches and sessions can forget it. */
     public record NodeRemoved(UUID id, String environment) {}
 
+    /** How many nodes of an environment are online, converged, on its mode and pushable. */
+    public record Summary(long nodes, long online, long converged, long modeAcknowledged, long pushable) {
+        public static final Summary NONE = new Summary(0, 0, 0, 0, 0);
+    }
+
+    /** One page of the nodes a query matches, in order of environment and name. */
     @Transactional(readOnly = true)
-    public List<NodeDetail> list(String environment) {
-        List<Node> found;
-        if (environment == null) {
-            found = nodes.findAllByOrderByEnvironmentAscNameAsc();
-        } else {
-            environments.get(environment);
-            found = nodes.findAllByEnvironmentOrderByNameAsc(environment);
+    public Page<NodeDetail> search(NodeQuery query) {
+        if (query.environment() != null) {
+            environments.get(query.environment());
         }
-        return details(found);
+        NodeSearch.Found found = search.find(query, clock.instant());
+        Map<UUID, Node> byId =
+                nodes.findAllById(found.ids()).stream().collect(Collectors.toMap(Node::getId, Function.identity()));
+        List<Node> page = found.ids().stream()
+                .map(byId::get)
+                .filter(java.util.Objects::nonNull)
+                .toList();
+        return new PageImpl<>(details(page), PageRequest.of(query.page(), query.size()), found.total());
+    }
+
+    /** Per environment with nodes (all, or the one named), counted in the database. */
+    @Transactional(readOnly = true)
+    public Map<String, Summary> summaries(String environment) {
+        return search.counts(clock.instant(), environment);
     }
 
     @Transactional(readOnly = true)

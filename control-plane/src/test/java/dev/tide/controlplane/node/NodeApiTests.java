@@ -24,6 +24,7 @@ class NodeApiTests extends IntegrationTest {
                 .get("/api/v1/nodes?environment={env}", env)
                 .expect(200)
                 .json()
+                .path("items")
                 .valueStream()
                 .toList();
 
@@ -40,13 +41,15 @@ class NodeApiTests extends IntegrationTest {
     void listWithoutEnvironmentShowsAllEnvironments() {
         String env = createEnvironment("PULL");
         String other = createEnvironment("PUSH");
-        Node a = insertNode(env, "a", Map.of());
-        Node b = insertNode(other, "b", Map.of());
+        String name = unique("everywhere");
+        Node a = insertNode(env, name, Map.of());
+        Node b = insertNode(other, name, Map.of());
 
         List<String> ids = as(viewer())
-                .get("/api/v1/nodes")
+                .get("/api/v1/nodes?name={name}", name)
                 .expect(200)
                 .json()
+                .path("items")
                 .valueStream()
                 .map(n -> n.path("id").asString())
                 .toList();

@@ -1,0 +1,74 @@
+package dev.tide.controlplane.node;
+
+import dev.tide.controlplane.system.InvalidInputException;
+import dev.tide.proto.agent.v1.AppState;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which nodes to list, and which page of them: every filter is optional and they combine with
+ * "and". {@code state} matches a node with at least one application in that reported state;
+ * {@code name} matches a part of the name, ignoring case.
+ */
+public record NodeQuery(
+        String environment, Boolean online, Boolean converged, String state, String name, int page, int size) {
+    public static final int DEFAULT_SIZE = 100;
+    public static final int MAX_SIZE = 1000;
+
+    /** The states an agent reports for an application (the protocol's AppState). */
+    public static final Set<String> STATES = new TreeSet<>(Arrays.stream(AppState.values())
+            .filter(s -> s != AppState.UNRECOGNIZED && s != AppState.APP_STATE_UNSPECIFIED)
+            .map(Enum::name)
+            .toList());
+
+    /** Checks every parameter, naming each wrong one; {@code state} is taken in any case. */
+    public NodeQuery {
+        List<InvalidInputException.FieldError> errors = new ArrayList<>();
+        if (page < 0) {
+            errors.add(new InvalidInputException.FieldError("page", "must be 0 or more (the first page is 0)"));
+        }
+        if (size < 1 || size > MAX_SIZE) {
+            errors.add(new InvalidInputException.FieldError("size", "must be between 1 and " + MAX_SIZE));
+        }
+        if (state != null) {
+            state = state.trim().toUpperCase(Locale.ROOT);
+            if (state.isEmpty()) {
+                state = null;
+            } else if (!STATES.contains(state)) {
+                errors.add(new InvalidInputException.FieldError("state", "must be one of " + STATES));
+            }
+        }
+        if (name != null) {
+            name = name.trim();
+            if (name.isEmpty()) {
+                name = null;
+            } else if (name.length() > 63) {
+                errors.add(new InvalidInputException.FieldError("name", "must be at most 63 characters"));
+            }
+        }
+        if (environment != null && environment.isBlank()) {
+            environment = null;
+        }
+        if (!errors.isEmpty()) {
+            throw InvalidInputException.fields(errors);
+        }
+    }
+
+    /** The first page of an environment's nodes (or all nodes), unfiltered. */
+    public static NodeQuery firstPage(String environment) {
+        return new NodeQuery(environment, null, null, null, null, 0, DEFAULT_SIZE);
+    }
+
+    /** Whether anything narrows the list beyond the environment. */
+    public boolean filtered() {
+        return online != null || converged != null || state != null || name != null;
+    }
+
+    public NodeQuery withPage(int page) {
+        return new NodeQuery(environment, online, converged, state, name, page, size);
+    }
+}
