@@ -121,8 +121,8 @@ final class MarkdownReport {
                         "reconnect"),
                 rows);
         line("CPU, RPCs, DB statements and wire bytes are for one deployment; idle CPU is with the fleet connected"
-                + " and nothing to deliver; reconnect is control plane restarted (after kill -9) → all agents"
-                + " connected again.");
+                + " and nothing to deliver; reconnect is the control plane killed (-9) and started again with the"
+                + " fleet connected, then a deployment made at once: the kill until every node runs it healthy.");
         line("");
     }
 

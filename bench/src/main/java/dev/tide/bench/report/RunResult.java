@@ -25,7 +25,7 @@ package dev.tide.bench.report;
  * @param rpcsPerSecond agent RPCs per second handled by the control plane during the deployment
  * @param dbStatements database statements executed for the deployment
  * @param wireBytes bytes on the wire between agents and the control plane for the deployment
- * @param reconnectSeconds control plane killed (-9) and restarted: restart until all agents are connected again, s
+ * @param reconnectSeconds control plane killed (-9) and restarted: the kill until a deployment made at once is healthy on every node, s
  * @param floorRatio {@code delivered.max} over the floor (push: stream fan-out max; watch and interval30: long-poll max)
  */
 public record RunResult(

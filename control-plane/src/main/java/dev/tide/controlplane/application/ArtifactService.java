@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -20,6 +21,13 @@ public class ArtifactService {
     private final AuditService audit;
     private final TransactionTemplate tx;
     private final Clock clock;
+    /**
+     * Artifacts already read, by content hash: a row never changes once stored, and ten thousand
+     * agents fetching the same artifact read it once, not a row each (twice: size, then bytes).
+     */
+    private final Map<String, Artifact> found = new ConcurrentHashMap<>();
+
+    private static final int FOUND_LIMIT = 10_000;
 
     ArtifactService(
             ArtifactStore store,
@@ -76,7 +84,16 @@ public class ArtifactService {
     }
 
     public Artifact get(String sha256) {
-        return artifacts.findById(sha256).orElseThrow(() -> new NotFoundException("artifact", sha256));
+        Artifact known = found.get(sha256);
+        if (known != null) {
+            return known;
+        }
+        Artifact artifact = artifacts.findById(sha256).orElseThrow(() -> new NotFoundException("artifact", sha256));
+        if (found.size() >= FOUND_LIMIT) {
+            found.clear();
+        }
+        found.put(sha256, artifact);
+        return artifact;
     }
 
     /** The artifact's bytes from {@code offset} on. */

@@ -39,6 +39,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
     private final ArtifactService artifacts;
     private final DeliveryProperties properties;
     private final MeterRegistry meters;
+    private final AgentAdmission admission;
     private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
     AgentGatewayService(
@@ -49,7 +50,8 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
             LastSeenTracker lastSeen,
             ArtifactService artifacts,
             DeliveryProperties properties,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            AgentAdmission admission) {
         this.enrollment = enrollment;
         this.cache = cache;
         this.watches = watches;
@@ -58,6 +60,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         this.artifacts = artifacts;
         this.properties = properties;
         this.meters = meters;
+        this.admission = admission;
         cache.onNodeChange(watches::wakeNode);
         cache.onEnvironmentChange(watches::wakeEnvironment);
     }
@@ -98,7 +101,12 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         lastSeen.seen(me.nodeId());
         ingestor.submit(me.nodeId(), request).whenComplete((ok, error) -> {
             if (error != null) {
-                response.onError(GrpcErrors.toStatus(error).asRuntimeException());
+                io.grpc.Status status = GrpcErrors.toStatus(error);
+                // a full queue: come back after a spread-out wait, like a call shed on arrival
+                response.onError(
+                        status.getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED
+                                ? status.asRuntimeException(admission.pushbackTrailers())
+                                : status.asRuntimeException());
             } else {
                 response.onNext(ReportStatusResponse.newBuilder()
                         .setSchedule(cache.schedule(me.environment()))

@@ -91,11 +91,15 @@ final class ApplyPermits {
 
         /**
          * Grows or shrinks the limit in place, so that the applies in flight stay counted: a
-         * smaller limit admits nothing new until enough of them finish (never old plus new).
+         * smaller limit admits nothing new until enough of them finish (never old plus new). A
+         * larger one wakes as many waiting sessions as it adds permits, at once.
          */
         synchronized void resize(int to) {
             if (to > size) {
                 free.release(to - size);
+                for (int i = 0; i < to - size; i++) {
+                    wakeups.execute(this::wakeNext);
+                }
             } else if (to < size) {
                 free.reducePermits(size - to);
             }

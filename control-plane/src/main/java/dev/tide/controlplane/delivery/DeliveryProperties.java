@@ -16,6 +16,10 @@ import org.springframework.util.unit.DataSize;
  * @param pushConnectTimeout deadline to open a push session to an agent
  * @param pushPingInterval how often an idle push session is pinged
  * @param chunkSize artifact chunk size on the wire
+ * @param maxConcurrentAgentCalls agent calls whose handlers may run at once; more are answered
+ *     RESOURCE_EXHAUSTED with a retry pushback ({@link AgentAdmission})
+ * @param handshakeTimeout a connection that has not finished its TLS handshake by then is closed,
+ *     so clients that gave up do not hold file descriptors
  */
 @ConfigurationProperties("tide.delivery")
 public record DeliveryProperties(
@@ -26,7 +30,9 @@ public record DeliveryProperties(
         Duration pushApplyTimeout,
         Duration pushConnectTimeout,
         Duration pushPingInterval,
-        DataSize chunkSize) {
+        DataSize chunkSize,
+        Integer maxConcurrentAgentCalls,
+        Duration handshakeTimeout) {
     public DeliveryProperties {
         maxWait = maxWait == null ? Duration.ofSeconds(60) : maxWait;
         reportFlushInterval = reportFlushInterval == null ? Duration.ofMillis(100) : reportFlushInterval;
@@ -36,5 +42,10 @@ public record DeliveryProperties(
         pushConnectTimeout = pushConnectTimeout == null ? Duration.ofSeconds(10) : pushConnectTimeout;
         pushPingInterval = pushPingInterval == null ? Duration.ofSeconds(30) : pushPingInterval;
         chunkSize = chunkSize == null ? DataSize.ofKilobytes(256) : chunkSize;
+        maxConcurrentAgentCalls = maxConcurrentAgentCalls == null ? 64 : maxConcurrentAgentCalls;
+        if (maxConcurrentAgentCalls < 1) {
+            throw new IllegalArgumentException("tide.delivery.max-concurrent-agent-calls must be at least 1");
+        }
+        handshakeTimeout = handshakeTimeout == null ? Duration.ofSeconds(20) : handshakeTimeout;
     }
 }

@@ -269,6 +269,25 @@ class DesiredStateCache {
         }
     }
 
+    /**
+     * Loads every node's entry, a chunk at a time, before agents can connect: after a restart ten
+     * thousand agents ask at once, and each cold read is several queries; warm, each is a map
+     * lookup. Returns how many entries were loaded.
+     */
+    int warmUp() {
+        List<UUID> ids = readOnly.execute(status -> nodes.findAllIds());
+        int loaded = 0;
+        for (int from = 0; ids != null && from < ids.size(); from += PRELOAD_CHUNK) {
+            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + PRELOAD_CHUNK));
+            Map<UUID, Entry> entries = readOnly.execute(status -> loadAll(chunk));
+            if (entries != null) {
+                entries.values().forEach(this::keep);
+                loaded += entries.size();
+            }
+        }
+        return loaded;
+    }
+
     @PreDestroy
     void shutdown() {
         preloader.shutdownNow();

@@ -11,6 +11,10 @@ import org.springframework.data.jpa.repository.Query;
 public interface NodeRepository extends JpaRepository<Node, UUID> {
     List<Node> findAllByEnvironmentOrderByNameAsc(String environment);
 
+    /** Every node's id, for warming caches at start. */
+    @Query("select n.id from Node n")
+    List<UUID> findAllIds();
+
     Optional<Node> findByEnvironmentAndName(String environment, String name);
 
     boolean existsByEnvironmentAndName(String environment, String name);

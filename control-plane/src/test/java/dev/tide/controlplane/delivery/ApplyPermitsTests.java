@@ -81,6 +81,19 @@ class ApplyPermitsTests {
     }
 
     @Test
+    void growingWakesAsManyWaitingSessionsAsItAddsPermits() {
+        ApplyPermits.Permits prod = oneHeldIn("prod");
+        prod.await(waiter("a", true));
+        prod.await(waiter("b", true));
+        prod.await(waiter("c", true));
+
+        permits.resize("prod", 3);
+        runWakeups();
+
+        assertThat(woken).containsExactly("a", "b");
+    }
+
+    @Test
     void aWaiterThatClosedMeanwhilePassesItsTurnToTheNext() {
         ApplyPermits.Permits prod = oneHeldIn("prod");
         prod.await(waiter("closed", false));

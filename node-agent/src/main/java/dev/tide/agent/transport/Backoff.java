@@ -1,13 +1,28 @@
 package dev.tide.agent.transport;
 
+import io.grpc.Metadata;
+import io.grpc.Status;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
  * Exponential backoff with full jitter: the n-th consecutive failure waits a random time between
  * 0 and min(cap, base * 2^(n-1)). Spreads a fleet's retries after a control-plane outage.
+ *
+ * <p>A control plane that sheds load answers RESOURCE_EXHAUSTED with the gRPC retry pushback
+ * trailer ({@code grpc-retry-pushback-ms}, gRFC A6): how long this agent should stay away, already
+ * spread over the callers it turned away. {@link #after} honours it instead of the agent's own
+ * guess; the agent never gives up.
  */
 public final class Backoff {
+    /** The server's pushback, in milliseconds (gRFC A6). */
+    public static final Metadata.Key<String> PUSHBACK =
+            Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** A pushback longer than this is taken as this: a wrong or hostile value must not park an agent for hours. */
+    static final Duration LONGEST_PUSHBACK = Duration.ofMinutes(5);
+
     private final Duration base;
     private final Duration cap;
     private final RandomGenerator random;
@@ -36,6 +51,41 @@ public final class Backoff {
         long bound = ceiling().toMillis();
         failures++;
         return Duration.ofMillis(random.nextLong(bound + 1));
+    }
+
+    /**
+     * Records a failure and returns how long to wait: the control plane's pushback when the
+     * failure carries one, else {@link #next()}.
+     */
+    public synchronized Duration after(Throwable failure) {
+        Optional<Duration> pushback = pushback(failure);
+        if (pushback.isEmpty()) {
+            return next();
+        }
+        failures++;
+        return pushback.get();
+    }
+
+    /** The pushback a RESOURCE_EXHAUSTED answer carries; empty for any other failure. */
+    public static Optional<Duration> pushback(Throwable failure) {
+        if (Status.fromThrowable(failure).getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+            return Optional.empty();
+        }
+        Metadata trailers = Status.trailersFromThrowable(failure);
+        String value = trailers == null ? null : trailers.get(PUSHBACK);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            long millis = Long.parseLong(value.trim());
+            if (millis < 0) {
+                return Optional.empty(); // "do not retry" in gRFC A6; an agent always retries, with its own backoff
+            }
+            Duration d = Duration.ofMillis(millis);
+            return Optional.of(d.compareTo(LONGEST_PUSHBACK) > 0 ? LONGEST_PUSHBACK : d);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     public synchronized void reset() {

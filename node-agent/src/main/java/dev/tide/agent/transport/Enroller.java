@@ -66,8 +66,8 @@ public final class Enroller {
                     throw new AgentException(
                             "enrollment refused by the control plane (" + code + "): " + describe(e), 1, e);
                 }
-                Duration wait = backoff.next();
-                log.warn("cannot enroll yet ({}); retrying in {}ms", code, wait.toMillis());
+                Duration wait = backoff.after(e);
+                log.warn("cannot enroll yet ({}: {}); retrying in {}ms", code, describe(e), wait.toMillis());
                 sleeper.sleep(wait);
             }
         }

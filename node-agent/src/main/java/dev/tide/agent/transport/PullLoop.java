@@ -238,8 +238,11 @@ public final class PullLoop {
             return;
         }
         Status status = Status.fromThrowable(t);
-        Duration wait = backoff.next();
-        if (t instanceof StatusRuntimeException e) {
+        Duration wait = backoff.after(t);
+        if (Backoff.pushback(t).isPresent()) {
+            log.info(
+                    "control plane busy ({}); it asked to come back in {}ms", status.getDescription(), wait.toMillis());
+        } else if (t instanceof StatusRuntimeException e) {
             log.warn(
                     "control plane unreachable ({}: {}); retry {} in {}ms",
                     status.getCode(),

@@ -150,8 +150,17 @@ public final class StatusReporter {
 
                     @Override
                     public void onFailure(Throwable t) {
-                        Duration retry = backoff.next();
-                        log.warn("status report not delivered ({}); retry in {}ms", t.getMessage(), retry.toMillis());
+                        Duration retry = backoff.after(t);
+                        if (Backoff.pushback(t).isPresent()) {
+                            log.info(
+                                    "control plane busy; status report sent again in {}ms, as it asked",
+                                    retry.toMillis());
+                        } else {
+                            log.warn(
+                                    "status report not delivered ({}); retry in {}ms",
+                                    t.getMessage(),
+                                    retry.toMillis());
+                        }
                         markPending();
                         finished(retry);
                     }

@@ -97,6 +97,8 @@ public final class FakeControlPlane implements AutoCloseable {
     });
     private final Server server;
     private volatile boolean refuseEnroll;
+    private final AtomicInteger shedPolls = new AtomicInteger();
+    private volatile String shedPushback;
     private final AtomicInteger enrollmentRepliesToDrop = new AtomicInteger();
     private volatile Duration certificateValidity = Duration.ofHours(1);
     public final List<String> renewals = new CopyOnWriteArrayList<>();
@@ -141,6 +143,15 @@ public final class FakeControlPlane implements AutoCloseable {
 
     public HostPort address() {
         return HostPort.of((InetSocketAddress) server.getListenSockets().get(0));
+    }
+
+    /**
+     * Answers the next {@code count} polls RESOURCE_EXHAUSTED with this pushback trailer value
+     * (null: none), as a control plane shedding load does.
+     */
+    public void shedPolls(int count, String pushbackMillis) {
+        shedPushback = pushbackMillis;
+        shedPolls.set(count);
     }
 
     public void refuseEnrollment() {
@@ -342,6 +353,16 @@ public final class FakeControlPlane implements AutoCloseable {
             io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
             pollDeadlineMillis.add(deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS));
             polls.add(request);
+            if (shedPolls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                io.grpc.Metadata trailers = new io.grpc.Metadata();
+                if (shedPushback != null) {
+                    trailers.put(dev.tide.agent.transport.Backoff.PUSHBACK, shedPushback);
+                }
+                out.onError(io.grpc.Status.RESOURCE_EXHAUSTED
+                        .withDescription("busy")
+                        .asRuntimeException(trailers));
+                return;
+            }
             GetDesiredStateResponse response;
             synchronized (lock) {
                 Schedule asked = schedule;

@@ -147,6 +147,35 @@ class PullLoopTests {
     }
 
     @Test
+    void aBusyControlPlanesPushbackIsHonouredInsteadOfTheBackoff() throws Exception {
+        cp.setSchedule(FakeControlPlane.watch(3));
+        cp.shedPolls(3, "7500");
+        PullLoop loop = loop(cp.address(), false, FixedRandom.max());
+        loop.start();
+
+        stepUntil(() -> timer.waits().size() == 3);
+        cp.shedPolls(2, "-1"); // "do not retry": the agent retries anyway, on its own backoff
+        stepUntil(() -> timer.waits().size() == 5);
+        cp.shedPolls(1, "not-a-number");
+        stepUntil(() -> timer.waits().size() == 6);
+        cp.shedPolls(1, "86400000"); // a day: capped
+        stepUntil(() -> timer.waits().size() == 7);
+        cp.publish();
+        stepUntil(() -> !applied.isEmpty());
+
+        assertThat(timer.waits())
+                .containsExactly(
+                        Duration.ofMillis(7500),
+                        Duration.ofMillis(7500),
+                        Duration.ofMillis(7500),
+                        Duration.ofSeconds(8), // the fourth failure in a row: 2^3 s
+                        Duration.ofSeconds(16),
+                        Duration.ofSeconds(32),
+                        Duration.ofMinutes(5));
+        assertThat(cp.polls).hasSizeGreaterThanOrEqualTo(8);
+    }
+
+    @Test
     void pushModeStopsPollingWhenTheAgentListensAndKeepsPollingWhenItCannot() throws Exception {
         schedules.update(FakeControlPlane.push());
         cp.setSchedule(FakeControlPlane.push());
