@@ -13,8 +13,8 @@ import org.springframework.grpc.server.ServerBuilderCustomizer;
 /**
  * The agent-facing gRPC server's limits for a restart storm: a bounded TLS handshake (grpc-java
  * waits 120 s by default, and ten thousand clients that gave up and dialled again held twice the
- * file descriptors the process may open), and the desired-state cache loaded before the server
- * accepts its first agent.
+ * file descriptors the process may open), and the identity and desired-state caches loaded
+ * before the server accepts its first agent.
  */
 @Configuration(proxyBeanMethods = false)
 class AgentServerConfiguration {
@@ -37,16 +37,19 @@ class AgentServerConfiguration {
 
     /** Starts just before the gRPC server (phase {@code Integer.MAX_VALUE}). */
     @Bean
-    SmartLifecycle desiredStateWarmUp(DesiredStateCache cache) {
+    SmartLifecycle agentCachesWarmUp(DesiredStateCache cache, NodeIdentityCache identities) {
         return new SmartLifecycle() {
             private volatile boolean running;
 
             @Override
             public void start() {
                 long started = System.nanoTime();
+                int known = identities.warmUp();
                 int loaded = cache.warmUp();
                 log.info(
-                        "Loaded the desired state of {} node(s) in {} ms before accepting agents",
+                        "Loaded the identity of {} node(s) and the desired state of {} in {} ms before accepting"
+                                + " agents",
+                        known,
                         loaded,
                         (System.nanoTime() - started) / 1_000_000);
                 running = true;

@@ -2,6 +2,7 @@ package dev.tide.controlplane.delivery;
 
 import dev.tide.controlplane.node.NodeRepository;
 import dev.tide.controlplane.node.NodeService;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,6 +34,16 @@ class NodeIdentityCache {
             byId.put(nodeId, id);
             return id;
         });
+    }
+
+    /**
+     * Loads every node's identity in one query: after a restart ten thousand agents authenticate
+     * at once, and each cold lookup is a query. Returns how many were loaded.
+     */
+    int warmUp() {
+        List<NodeRepository.Identity> all = nodes.findAllIdentities();
+        all.forEach(n -> byId.putIfAbsent(n.id(), new AgentIdentity(n.id(), n.name(), n.environment())));
+        return all.size();
     }
 
     @TransactionalEventListener

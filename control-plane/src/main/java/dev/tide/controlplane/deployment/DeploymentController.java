@@ -1,5 +1,6 @@
 package dev.tide.controlplane.deployment;
 
+import dev.tide.controlplane.system.PageResponse;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -44,6 +45,19 @@ class DeploymentController {
     @GetMapping("/{id}")
     DeploymentView get(@PathVariable UUID id) {
         return view(deployments.get(id));
+    }
+
+    /**
+     * The deployment's targets a page at a time (plan order), optionally only one state: at
+     * 10,000 nodes the deployment itself is megabytes; {@code ?state=FAILED} is the few that matter.
+     */
+    @GetMapping("/{id}/targets")
+    PageResponse<DeploymentView.TargetView> targets(
+            @PathVariable UUID id,
+            @RequestParam(required = false) TargetState state,
+            @RequestParam(defaultValue = "0") int page,
+            @RequestParam(defaultValue = "500") int size) {
+        return PageResponse.of(deployments.targets(id, state, page, size).map(DeploymentView.TargetView::of));
     }
 
     @PostMapping("/{id}/pause")

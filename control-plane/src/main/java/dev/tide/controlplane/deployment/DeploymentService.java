@@ -230,6 +230,31 @@ public class DeploymentService {
         return journal.after(id, afterId, limit);
     }
 
+    /** One page of a deployment's targets in plan order, all or those in one state. */
+    @Transactional(readOnly = true)
+    public org.springframework.data.domain.Page<DeploymentTarget> targets(
+            UUID id, TargetState state, int page, int size) {
+        List<InvalidInputException.FieldError> errors = new java.util.ArrayList<>();
+        if (page < 0) {
+            errors.add(new InvalidInputException.FieldError("page", "must be 0 or more (the first page is 0)"));
+        }
+        if (size < 1 || size > MAX_TARGET_PAGE) {
+            errors.add(new InvalidInputException.FieldError("size", "must be between 1 and " + MAX_TARGET_PAGE));
+        }
+        if (!errors.isEmpty()) {
+            throw InvalidInputException.fields(errors);
+        }
+        requireExisting(id);
+        var pageable = org.springframework.data.domain.PageRequest.of(page, size);
+        return state == null
+                ? targets.findByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(id, pageable)
+                : targets.findByDeploymentIdAndStateOrderByStageAscWaveAscNodeNameAscApplicationAsc(
+                        id, state, pageable);
+    }
+
+    /** The largest page of targets. */
+    public static final int MAX_TARGET_PAGE = 5000;
+
     /** Throws the 404 for a deployment that does not exist. */
     @Transactional(readOnly = true)
     public void requireExisting(UUID id) {

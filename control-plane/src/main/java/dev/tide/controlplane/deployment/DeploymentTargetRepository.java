@@ -11,6 +11,16 @@ public interface DeploymentTargetRepository extends JpaRepository<DeploymentTarg
 
     List<DeploymentTarget> findAllByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(UUID deploymentId);
 
+    /** One page of a deployment's targets in plan order (stage, wave, node, application). */
+    org.springframework.data.domain.Page<DeploymentTarget>
+            findByDeploymentIdOrderByStageAscWaveAscNodeNameAscApplicationAsc(
+                    UUID deploymentId, org.springframework.data.domain.Pageable page);
+
+    /** The same, only the targets in one state. */
+    org.springframework.data.domain.Page<DeploymentTarget>
+            findByDeploymentIdAndStateOrderByStageAscWaveAscNodeNameAscApplicationAsc(
+                    UUID deploymentId, TargetState state, org.springframework.data.domain.Pageable page);
+
     List<DeploymentTarget> findAllByNodeIdAndGenerationAndStateIn(
             UUID nodeId, long generation, Collection<TargetState> states);
 

@@ -15,6 +15,13 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
     @Query("select n.id from Node n")
     List<UUID> findAllIds();
 
+    /** Who a node is, without the entity. */
+    record Identity(UUID id, String name, String environment) {}
+
+    /** Every node's identity in one query, for warming the authentication cache at start. */
+    @Query("select new dev.tide.controlplane.node.NodeRepository$Identity(n.id, n.name, n.environment) from Node n")
+    List<Identity> findAllIdentities();
+
     Optional<Node> findByEnvironmentAndName(String environment, String name);
 
     boolean existsByEnvironmentAndName(String environment, String name);

@@ -171,6 +171,52 @@ class DeploymentApiTests extends IntegrationTest {
     }
 
     @Test
+    void targetsComeAPageAtATimeInPlanOrderAndByState() {
+        String id = as(deployer())
+                .post("/api/v1/deployments", request(env, app, "1.0.0", null, null))
+                .expect(201)
+                .text("/id");
+
+        JsonNode second = as(viewer())
+                .get("/api/v1/deployments/{id}/targets?size=2&page=1", id)
+                .expect(200)
+                .json();
+        assertThat(second.path("items").valueStream().map(t -> t.path("node").asString()))
+                .containsExactly("n3", "n4");
+        assertThat(second.path("totalItems").asLong()).isEqualTo(5);
+        assertThat(second.path("totalPages").asInt()).isEqualTo(3);
+
+        JsonNode all = as(viewer())
+                .get("/api/v1/deployments/{id}/targets", id)
+                .expect(200)
+                .json();
+        String state = all.path("items").path(0).path("state").asString();
+        long inThatState = all.path("items")
+                .valueStream()
+                .filter(t -> t.path("state").asString().equals(state))
+                .count();
+        assertThat(as(viewer())
+                        .get("/api/v1/deployments/{id}/targets?state={s}", id, state)
+                        .expect(200)
+                        .json()
+                        .path("totalItems")
+                        .asLong())
+                .isEqualTo(inThatState);
+        assertThat(as(viewer())
+                        .get("/api/v1/deployments/{id}/targets?state=FAILED", id)
+                        .expect(200)
+                        .json()
+                        .path("items")
+                        .isEmpty())
+                .isTrue();
+
+        as(viewer()).get("/api/v1/deployments/{id}/targets?state=BROKEN", id).expectProblem(400, "state");
+        as(viewer()).get("/api/v1/deployments/{id}/targets?size=0", id).expectProblem(400, "size");
+        as(viewer()).get("/api/v1/deployments/{id}/targets?page=-1", id).expectProblem(400, "page");
+        as(viewer()).get("/api/v1/deployments/{id}/targets", UUID.randomUUID()).expectProblem(404);
+    }
+
+    @Test
     void listsDeploymentsOfAnEnvironmentNewestFirst() {
         String first = as(deployer())
                 .post("/api/v1/deployments", request(env, app, "1.0.0", null, Map.of("zone", "a")))
