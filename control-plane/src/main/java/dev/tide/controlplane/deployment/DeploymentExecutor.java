@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,12 +63,13 @@ public class DeploymentExecutor implements DisposableBean {
     private final DeploymentJournal journal;
     private final TransactionTemplate tx;
     private final Clock clock;
-    private final Set<UUID> queued = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService rollout = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tide-rollout");
         t.setDaemon(true);
         return t;
     });
+    /** Status batches, the tick and the API ask for the same deployment at once: one pass serves them. */
+    private final KeyedCoalescer<UUID> passes = new KeyedCoalescer<>(rollout, this::advanceQuietly);
 
     DeploymentExecutor(
             DeploymentRepository deployments,
@@ -99,14 +99,7 @@ public class DeploymentExecutor implements DisposableBean {
 
     /** Re-examines these deployments soon; requests for one already queued are merged. */
     public void refresh(Collection<UUID> deploymentIds) {
-        for (UUID id : deploymentIds) {
-            if (queued.add(id)) {
-                rollout.execute(() -> {
-                    queued.remove(id);
-                    advanceQuietly(id);
-                });
-            }
-        }
+        deploymentIds.forEach(passes::request);
     }
 
     /** Resumes what a restart interrupted, ends pauses between waves, times out stuck targets. */
