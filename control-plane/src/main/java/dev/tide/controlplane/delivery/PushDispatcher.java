@@ -372,13 +372,32 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         submit(nodeId, report, 0);
     }
 
+    /**
+     * Hands a report from a push session to the ingestor; one that could not be written is tried
+     * again after a jittered, doubling wait (up to 1, 2, 4, 8, 16 s, each drawn from its upper
+     * half so that reports refused together do not return together), then given up with a WARN.
+     */
     private void submit(UUID nodeId, StatusReport report, int attempt) {
         ingestor.submit(nodeId, report).whenComplete((ok, error) -> {
-            if (error != null && attempt < 5 && scheduler != null && running) {
-                scheduler.schedule(() -> submit(nodeId, report, attempt + 1), 1L << attempt, TimeUnit.SECONDS);
+            if (error == null || scheduler == null || !running) {
+                return;
             }
+            if (attempt >= REPORT_ATTEMPTS - 1) {
+                log.warn(
+                        "A status report from push node {} was not written after {} attempts and is dropped: {}",
+                        nodeId,
+                        REPORT_ATTEMPTS,
+                        error.toString());
+                return;
+            }
+            long ceiling = 1000L << attempt;
+            long delay = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+            scheduler.schedule(() -> submit(nodeId, report, attempt + 1), delay, TimeUnit.MILLISECONDS);
         });
     }
+
+    /** Tries of a push status report before it is dropped (issue 12 keeps them until written). */
+    private static final int REPORT_ATTEMPTS = 6;
 
     @Override
     public void modeAcknowledged(UUID nodeId, dev.tide.proto.agent.v1.DeliveryMode mode) {
