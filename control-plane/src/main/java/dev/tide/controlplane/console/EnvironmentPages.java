@@ -93,7 +93,7 @@ class EnvironmentPages {
     }
 
     private String page(Environment env, DeliveryMode switchTo, Model model) {
-        return page(env, switchTo, model, new NodeQuery(env.getName(), null, null, null, null, 0, PAGE_SIZE));
+        return page(env, switchTo, model, NodeFilter.NONE.query(env.getName()));
     }
 
     private String page(Environment env, DeliveryMode switchTo, Model model, NodeQuery query) {
@@ -259,6 +259,8 @@ class EnvironmentPages {
 
     /** The node table's filters and page, as the query string carries them. */
     record NodeFilter(String node, Boolean online, Boolean converged, String state, Integer page) {
+        static final NodeFilter NONE = new NodeFilter(null, null, null, null, null);
+
         NodeQuery query(String environment) {
             return new NodeQuery(environment, online, converged, state, node, page == null ? 0 : page, PAGE_SIZE);
         }

@@ -256,17 +256,26 @@ class DesiredStateCache {
         for (int from = 0; from < ids.size(); from += PRELOAD_CHUNK) {
             List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + PRELOAD_CHUNK));
             try {
-                Map<UUID, Entry> loaded = readOnly.execute(status -> loadAll(chunk));
-                loaded.values().forEach(e -> {
-                    if (e.generation() >= floors.getOrDefault(e.nodeId(), 0L)) {
-                        keep(e);
-                    }
-                });
+                preload(chunk);
             } catch (RuntimeException e) {
                 log.warn("Could not preload the desired state of {} node(s): {}", chunk.size(), e.toString());
             }
             chunk.forEach(id -> nodeListeners.forEach(l -> l.accept(id)));
         }
+    }
+
+    /** Loads these nodes' entries in one read and keeps those at least as new as announced; returns how many. */
+    private int preload(List<UUID> chunk) {
+        Map<UUID, Entry> loaded = readOnly.execute(status -> loadAll(chunk));
+        if (loaded == null) {
+            return 0;
+        }
+        loaded.values().forEach(e -> {
+            if (e.generation() >= floors.getOrDefault(e.nodeId(), 0L)) {
+                keep(e);
+            }
+        });
+        return loaded.size();
     }
 
     /**
@@ -278,12 +287,7 @@ class DesiredStateCache {
         List<UUID> ids = readOnly.execute(status -> nodes.findAllIds());
         int loaded = 0;
         for (int from = 0; ids != null && from < ids.size(); from += PRELOAD_CHUNK) {
-            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + PRELOAD_CHUNK));
-            Map<UUID, Entry> entries = readOnly.execute(status -> loadAll(chunk));
-            if (entries != null) {
-                entries.values().forEach(this::keep);
-                loaded += entries.size();
-            }
+            loaded += preload(ids.subList(from, Math.min(ids.size(), from + PRELOAD_CHUNK)));
         }
         return loaded;
     }

@@ -234,13 +234,7 @@ public class DeploymentService {
     @Transactional(readOnly = true)
     public org.springframework.data.domain.Page<DeploymentTarget> targets(
             UUID id, TargetState state, int page, int size) {
-        List<InvalidInputException.FieldError> errors = new java.util.ArrayList<>();
-        if (page < 0) {
-            errors.add(new InvalidInputException.FieldError("page", "must be 0 or more (the first page is 0)"));
-        }
-        if (size < 1 || size > MAX_TARGET_PAGE) {
-            errors.add(new InvalidInputException.FieldError("size", "must be between 1 and " + MAX_TARGET_PAGE));
-        }
+        List<FieldError> errors = dev.tide.controlplane.system.Paging.problems(page, size, MAX_TARGET_PAGE);
         if (!errors.isEmpty()) {
             throw InvalidInputException.fields(errors);
         }

@@ -1,6 +1,7 @@
 package dev.tide.controlplane.node;
 
 import dev.tide.controlplane.system.InvalidInputException;
+import dev.tide.controlplane.system.Paging;
 import dev.tide.proto.agent.v1.AppState;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,13 +28,7 @@ public record NodeQuery(
 
     /** Checks every parameter, naming each wrong one; {@code state} is taken in any case. */
     public NodeQuery {
-        List<InvalidInputException.FieldError> errors = new ArrayList<>();
-        if (page < 0) {
-            errors.add(new InvalidInputException.FieldError("page", "must be 0 or more (the first page is 0)"));
-        }
-        if (size < 1 || size > MAX_SIZE) {
-            errors.add(new InvalidInputException.FieldError("size", "must be between 1 and " + MAX_SIZE));
-        }
+        List<InvalidInputException.FieldError> errors = new ArrayList<>(Paging.problems(page, size, MAX_SIZE));
         if (state != null) {
             state = state.trim().toUpperCase(Locale.ROOT);
             if (state.isEmpty()) {
@@ -58,17 +53,8 @@ public record NodeQuery(
         }
     }
 
-    /** The first page of an environment's nodes (or all nodes), unfiltered. */
-    public static NodeQuery firstPage(String environment) {
-        return new NodeQuery(environment, null, null, null, null, 0, DEFAULT_SIZE);
-    }
-
     /** Whether anything narrows the list beyond the environment. */
     public boolean filtered() {
         return online != null || converged != null || state != null || name != null;
-    }
-
-    public NodeQuery withPage(int page) {
-        return new NodeQuery(environment, online, converged, state, name, page, size);
     }
 }
