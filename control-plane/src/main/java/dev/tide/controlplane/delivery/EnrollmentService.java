@@ -66,13 +66,17 @@ class EnrollmentService {
      * held for the commit only. A refusal at that point rolls the node back.
      *
      * <p>The same request again (same token, name and key: a retry after the reply was lost) gets
-     * the node it made and a fresh certificate, and takes no second use of the token.
+     * the node it made and a fresh certificate, and takes no second use of the token. That holds
+     * when the retry arrives while the first is still being handled (an agent whose call timed out
+     * on a busy control plane): enrollments under one name wait for each other, so the retry sees
+     * the first one's node instead of racing it into a duplicate.
      */
     @Transactional
     public EnrollResponse enroll(EnrollRequest request) {
         validate(request);
         PublicKey key = requestedKey(request.getCsr().toByteArray());
         String keyHash = Fingerprints.sha256(key.getEncoded());
+        nodes.lockEnrollment(request.getName());
         Optional<EnrollResponse> retried = retry(request, keyHash, key);
         if (retried.isPresent()) {
             return retried.get();

@@ -26,6 +26,13 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
 
     boolean existsByEnvironmentAndName(String environment, String name);
 
+    /**
+     * Serializes, until this transaction ends, enrollments under one node name (in any
+     * environment; names that share a hash merely wait for each other): a PostgreSQL advisory lock.
+     */
+    @Query(value = "select 1 from pg_advisory_xact_lock(hashtext('tide.enroll.' || :name))", nativeQuery = true)
+    Integer lockEnrollment(String name);
+
     /** What the push dispatcher needs of a node it dials: no entity, no persistence context. */
     record PushTarget(UUID id, String name, String environment, String pushEndpoint, DeliveryMode ackedMode) {}
 

@@ -179,6 +179,32 @@ class MutualTlsTests extends IntegrationTest {
     }
 
     @Test
+    void retriesThatArriveWhileTheFirstIsStillHandledAllGetTheSameNode() throws Exception {
+        String token = token();
+        KeyPair keys = KeyMaterial.generateKeyPair();
+        EnrollRequest.Builder request = EnrollRequest.newBuilder()
+                .setToken(token)
+                .setName("impatient")
+                .setCsr(ByteString.copyFrom(Csr.create(keys, "impatient")));
+        // An agent whose calls time out on a busy control plane: the same request, overlapping.
+        List<CompletableFuture<EnrollResponse>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> agents.enroll(request.clone())));
+        }
+
+        java.util.Set<String> nodeIds = new java.util.HashSet<>();
+        for (CompletableFuture<EnrollResponse> call : calls) {
+            nodeIds.add(call.get(30, TimeUnit.SECONDS).getNodeId());
+        }
+
+        assertThat(nodeIds).hasSize(1);
+        assertThat(count("select count(*) from node where environment = ?", env))
+                .isEqualTo(1);
+        assertThat(count("select uses from enrollment_token where environment = ?", env))
+                .isEqualTo(1);
+    }
+
+    @Test
     void aBadCertificateRequestIsInvalidArgumentNamingTheField() {
         StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(agents.anonymous())
                 .withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -82,11 +82,15 @@ public final class Enroller {
                 || code == Status.Code.UNKNOWN;
     }
 
-    /** A certificate the agent would not trust: retrying cannot help, and may be someone in between. */
+    /**
+     * A certificate the agent would not trust: retrying cannot help, and may be someone in between.
+     * Only a certificate the agent checked and rejected counts: a handshake that timed out or a
+     * connection closed in the middle of one (a busy control plane, thousands of agents starting)
+     * is retried like any other unavailability.
+     */
     static boolean handshakeRefused(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLHandshakeException
-                    || t instanceof java.security.cert.CertificateException) {
+            if (t instanceof java.security.cert.CertificateException) {
                 return true;
             }
         }
