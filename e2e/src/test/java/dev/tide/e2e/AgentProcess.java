@@ -45,9 +45,13 @@ final class AgentProcess implements AutoCloseable {
     }
 
     AgentProcess start() {
-        List<String> cmd = new ArrayList<>(List.of(
-                Processes.JAVA,
-                "-Xmx128m",
+        List<String> cmd = new ArrayList<>(List.of(Processes.JAVA, "-Xmx128m"));
+        // Extra JVM flags for a benchmark's agents, e.g. to profile them with JFR.
+        String extra = System.getProperty("tide.bench.agent-jvm-options", "").trim();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        cmd.addAll(List.of(
                 "-jar",
                 Processes.AGENT_JAR.toString(),
                 "--control-plane",
@@ -68,6 +72,17 @@ final class AgentProcess implements AutoCloseable {
         }
         process = Processes.start(cmd, log, Map.of());
         return this;
+    }
+
+    /** CPU time the agent process has used so far (user + system), from /proc; 0 where there is none. */
+    long cpuMillis() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime, stime in 100 Hz ticks
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     boolean isAlive() {

@@ -61,7 +61,7 @@ public final class RealFleetJob {
             """;
 
     /** One measured deployment. */
-    record Run(long totalMillis, long succeededLagMillis, Map<String, Long> phases) {}
+    record Run(long totalMillis, long succeededLagMillis, long agentCpuMillis, Map<String, Long> phases) {}
 
     public static void main(String[] args) {
         BenchMain.run(args, RealFleetJob::run);
@@ -168,6 +168,7 @@ public final class RealFleetJob {
         AtomicLongArray answered = new AtomicLongArray(agents.size());
         CountDownLatch all = new CountDownLatch(agents.size());
         String expected = " " + version + "\n";
+        long cpuBefore = agents.stream().mapToLong(AgentProcess::cpuMillis).sum();
         long t0 = System.currentTimeMillis();
         List<Thread> watchers = new ArrayList<>();
         for (int i = 0; i < agents.size(); i++) {
@@ -209,7 +210,12 @@ public final class RealFleetJob {
         }
         JsonNode d = fleet.awaitDeployment(id, "SUCCEEDED", Duration.ofMinutes(5));
         long finished = millis(d.get("finishedAt"));
-        return new Run(lastAnswer - t0, finished - lastAnswer, phases(t0, d, version, agents, answered));
+        long agentCpu = agents.stream().mapToLong(AgentProcess::cpuMillis).sum() - cpuBefore;
+        return new Run(
+                lastAnswer - t0,
+                finished - lastAnswer,
+                agentCpu / agents.size(),
+                phases(t0, d, version, agents, answered));
     }
 
     /**
@@ -329,21 +335,23 @@ public final class RealFleetJob {
 
     private static void print(String mode, int round, String what, Run run) {
         StringBuilder sb = new StringBuilder(String.format(
-                "%-6s round %d %-7s: every instance answering after %5d ms, SUCCEEDED %4d ms later |",
-                mode, round, what, run.totalMillis(), run.succeededLagMillis()));
+                "%-6s round %d %-7s: every instance answering after %5d ms, SUCCEEDED %4d ms later, agent CPU %d ms each |",
+                mode, round, what, run.totalMillis(), run.succeededLagMillis(), run.agentCpuMillis()));
         run.phases().forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v));
         System.out.println(sb);
     }
 
     private static String summarize(String mode, int agents, String what, List<Run> runs) {
         StringBuilder sb = new StringBuilder(String.format(
-                "%-6s %d agents %-7s median of %d: every instance answering %5d ms, SUCCEEDED %4d ms later%n",
+                "%-6s %d agents %-7s median of %d: every instance answering %5d ms, SUCCEEDED %4d ms later,"
+                        + " agent CPU %d ms each%n",
                 mode,
                 agents,
                 what,
                 runs.size(),
                 median(runs.stream().map(Run::totalMillis).toList()),
-                median(runs.stream().map(Run::succeededLagMillis).toList())));
+                median(runs.stream().map(Run::succeededLagMillis).toList()),
+                median(runs.stream().map(Run::agentCpuMillis).toList())));
         sb.append("         slowest node reaches, ms after the upload started (median):");
         for (String phase : runs.get(0).phases().keySet()) {
             sb.append(String.format(

@@ -157,10 +157,7 @@ class MutualTlsTests extends IntegrationTest {
     void aRetriedEnrollmentGetsTheSameNodeAndTakesNoSecondUse() throws Exception {
         String token = token();
         KeyPair keys = KeyMaterial.generateKeyPair();
-        EnrollRequest.Builder request = EnrollRequest.newBuilder()
-                .setToken(token)
-                .setName("retried")
-                .setCsr(ByteString.copyFrom(Csr.create(keys, "retried")));
+        EnrollRequest.Builder request = enrollment(token, "retried", keys);
 
         EnrollResponse first = agents.enroll(request.clone());
         EnrollResponse again = agents.enroll(request.clone()); // the first reply was "lost"
@@ -182,10 +179,7 @@ class MutualTlsTests extends IntegrationTest {
     void retriesThatArriveWhileTheFirstIsStillHandledAllGetTheSameNode() throws Exception {
         String token = token();
         KeyPair keys = KeyMaterial.generateKeyPair();
-        EnrollRequest.Builder request = EnrollRequest.newBuilder()
-                .setToken(token)
-                .setName("impatient")
-                .setCsr(ByteString.copyFrom(Csr.create(keys, "impatient")));
+        EnrollRequest.Builder request = enrollment(token, "impatient", keys);
         // An agent whose calls time out on a busy control plane: the same request, overlapping.
         List<CompletableFuture<EnrollResponse>> calls = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -202,6 +196,13 @@ class MutualTlsTests extends IntegrationTest {
                 .isEqualTo(1);
         assertThat(count("select uses from enrollment_token where environment = ?", env))
                 .isEqualTo(1);
+    }
+
+    private static EnrollRequest.Builder enrollment(String token, String name, KeyPair keys) throws Exception {
+        return EnrollRequest.newBuilder()
+                .setToken(token)
+                .setName(name)
+                .setCsr(ByteString.copyFrom(Csr.create(keys, name)));
     }
 
     @Test
