@@ -139,12 +139,7 @@ final class Fleet implements AutoCloseable {
     /** The example app compiled ahead of time, so it starts in a fraction of a second. */
     String uploadCompiledHello() throws IOException {
         if (compiledHelloSha == null) {
-            Path classes = Files.createTempDirectory(dir, "hello-classes");
-            int rc = javax.tools.ToolProvider.getSystemJavaCompiler()
-                    .run(null, null, null, "-d", classes.toString(), Processes.HELLO.toString());
-            if (rc != 0) {
-                throw new IllegalStateException("javac failed on " + Processes.HELLO);
-            }
+            Path classes = compiledHello();
             TarGz tar = new TarGz();
             try (var files = Files.list(classes)) {
                 for (Path f : files.toList()) {
@@ -155,6 +150,17 @@ final class Fleet implements AutoCloseable {
                     api.upload(tar.build()).expect(201).body().get("sha256").asString();
         }
         return compiledHelloSha;
+    }
+
+    /** A new folder holding the example app's compiled classes (start it with {@code java -cp . Hello}). */
+    Path compiledHello() throws IOException {
+        Path classes = Files.createTempDirectory(dir, "hello-classes");
+        int rc = javax.tools.ToolProvider.getSystemJavaCompiler()
+                .run(null, null, null, "-d", classes.toString(), Processes.HELLO.toString());
+        if (rc != 0) {
+            throw new IllegalStateException("javac failed on " + Processes.HELLO);
+        }
+        return classes;
     }
 
     /**
