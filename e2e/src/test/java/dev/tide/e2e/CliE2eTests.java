@@ -194,34 +194,7 @@ class CliE2eTests {
                 key,
                 dev.tide.security.Pem.privateKey(alice.getPrivate())
                         + dev.tide.security.Pem.publicKey(alice.getPublic()));
-        var set = new dev.tide.security.release.ReleaseKeySet(
-                ENV,
-                1,
-                false,
-                List.of(dev.tide.security.release.ReleaseKeySet.TrustedKey.of(
-                        alice.getPublic().getEncoded(), "alice")),
-                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-        fleet.api
-                .put(
-                        "/api/v1/environments/" + ENV + "/release-keys",
-                        Map.of(
-                                "version", 1,
-                                "requireSignatures", false,
-                                "issuedAt", set.issuedAt().toString(),
-                                "keys",
-                                        List.of(Map.of(
-                                                "name",
-                                                "alice",
-                                                "publicKey",
-                                                java.util.Base64.getEncoder()
-                                                        .encodeToString(alice.getPublic()
-                                                                .getEncoded()))),
-                                "signedBy", dev.tide.security.release.ReleaseKeys.id(alice.getPublic()),
-                                "signature",
-                                        java.util.Base64.getEncoder()
-                                                .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
-                                                        alice.getPrivate(), set.canonical()))))
-                .expect(200);
+        fleet.trustReleaseKey(ENV, alice, false);
 
         String artifact = tide(null, "release", "show", "hello", "1.0.0", "-o", "json")
                 .json()

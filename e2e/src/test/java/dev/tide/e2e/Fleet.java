@@ -257,6 +257,41 @@ final class Fleet implements AutoCloseable {
         api.post("/api/v1/applications/" + app + "/releases", body).expect(201);
     }
 
+    /**
+     * Makes {@code key} the environment's first release key set (version 1, signed by itself), as
+     * a holder of the key would with {@code ./tide sign keys}.
+     */
+    void trustReleaseKey(String environment, java.security.KeyPair key, boolean requireSignatures) {
+        java.time.Instant issuedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        dev.tide.security.release.ReleaseKeySet keys = new dev.tide.security.release.ReleaseKeySet(
+                environment,
+                1,
+                requireSignatures,
+                List.of(dev.tide.security.release.ReleaseKeySet.TrustedKey.of(
+                        key.getPublic().getEncoded(), "alice")),
+                issuedAt);
+        api.put(
+                        "/api/v1/environments/" + environment + "/release-keys",
+                        Map.of(
+                                "version", 1,
+                                "requireSignatures", requireSignatures,
+                                "issuedAt", issuedAt.toString(),
+                                "keys",
+                                        List.of(Map.of(
+                                                "name",
+                                                "alice",
+                                                "publicKey",
+                                                java.util.Base64.getEncoder()
+                                                        .encodeToString(
+                                                                key.getPublic().getEncoded()))),
+                                "signedBy", dev.tide.security.release.ReleaseKeys.id(key.getPublic()),
+                                "signature",
+                                        java.util.Base64.getEncoder()
+                                                .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
+                                                        key.getPrivate(), keys.canonical()))))
+                .expect(200);
+    }
+
     private Map<String, Object> releaseBody(String version, String sha, String healthPath, int timeoutSeconds) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", version);
