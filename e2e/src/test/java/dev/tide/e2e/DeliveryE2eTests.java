@@ -226,35 +226,7 @@ class DeliveryE2eTests {
     void anEnvironmentThatRequiresSignaturesRunsSignedReleasesOnly() throws Exception {
         java.security.KeyPair alice = dev.tide.security.release.ReleaseKeys.generate();
         fleet.environment("signed", "PULL", true, 30);
-        java.time.Instant issuedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        dev.tide.security.release.ReleaseKeySet keys = new dev.tide.security.release.ReleaseKeySet(
-                "signed",
-                1,
-                true,
-                List.of(dev.tide.security.release.ReleaseKeySet.TrustedKey.of(
-                        alice.getPublic().getEncoded(), "alice")),
-                issuedAt);
-        fleet.api
-                .put(
-                        "/api/v1/environments/signed/release-keys",
-                        Map.of(
-                                "version", 1,
-                                "requireSignatures", true,
-                                "issuedAt", issuedAt.toString(),
-                                "keys",
-                                        List.of(Map.of(
-                                                "name",
-                                                "alice",
-                                                "publicKey",
-                                                java.util.Base64.getEncoder()
-                                                        .encodeToString(alice.getPublic()
-                                                                .getEncoded()))),
-                                "signedBy", dev.tide.security.release.ReleaseKeys.id(alice.getPublic()),
-                                "signature",
-                                        java.util.Base64.getEncoder()
-                                                .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
-                                                        alice.getPrivate(), keys.canonical()))))
-                .expect(200);
+        fleet.trustReleaseKey("signed", alice, true);
         AgentProcess agent = fleet.agents("signed", "sg", 1).get(0); // pins alice's key at enrollment
         fleet.application("hello-sg", List.of());
         String sha = fleet.uploadHello();

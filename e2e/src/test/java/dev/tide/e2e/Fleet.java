@@ -139,12 +139,7 @@ final class Fleet implements AutoCloseable {
     /** The example app compiled ahead of time, so it starts in a fraction of a second. */
     String uploadCompiledHello() throws IOException {
         if (compiledHelloSha == null) {
-            Path classes = Files.createTempDirectory(dir, "hello-classes");
-            int rc = javax.tools.ToolProvider.getSystemJavaCompiler()
-                    .run(null, null, null, "-d", classes.toString(), Processes.HELLO.toString());
-            if (rc != 0) {
-                throw new IllegalStateException("javac failed on " + Processes.HELLO);
-            }
+            Path classes = compiledHello();
             TarGz tar = new TarGz();
             try (var files = Files.list(classes)) {
                 for (Path f : files.toList()) {
@@ -155,6 +150,17 @@ final class Fleet implements AutoCloseable {
                     api.upload(tar.build()).expect(201).body().get("sha256").asString();
         }
         return compiledHelloSha;
+    }
+
+    /** A new folder holding the example app's compiled classes (start it with {@code java -cp . Hello}). */
+    Path compiledHello() throws IOException {
+        Path classes = Files.createTempDirectory(dir, "hello-classes");
+        int rc = javax.tools.ToolProvider.getSystemJavaCompiler()
+                .run(null, null, null, "-d", classes.toString(), Processes.HELLO.toString());
+        if (rc != 0) {
+            throw new IllegalStateException("javac failed on " + Processes.HELLO);
+        }
+        return classes;
     }
 
     /**
@@ -249,6 +255,41 @@ final class Fleet implements AutoCloseable {
                                         .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
                                                 key.getPrivate(), manifest.canonical()))));
         api.post("/api/v1/applications/" + app + "/releases", body).expect(201);
+    }
+
+    /**
+     * Makes {@code key} the environment's first release key set (version 1, signed by itself), as
+     * a holder of the key would with {@code ./tide sign keys}.
+     */
+    void trustReleaseKey(String environment, java.security.KeyPair key, boolean requireSignatures) {
+        java.time.Instant issuedAt = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        dev.tide.security.release.ReleaseKeySet keys = new dev.tide.security.release.ReleaseKeySet(
+                environment,
+                1,
+                requireSignatures,
+                List.of(dev.tide.security.release.ReleaseKeySet.TrustedKey.of(
+                        key.getPublic().getEncoded(), "alice")),
+                issuedAt);
+        api.put(
+                        "/api/v1/environments/" + environment + "/release-keys",
+                        Map.of(
+                                "version", 1,
+                                "requireSignatures", requireSignatures,
+                                "issuedAt", issuedAt.toString(),
+                                "keys",
+                                        List.of(Map.of(
+                                                "name",
+                                                "alice",
+                                                "publicKey",
+                                                java.util.Base64.getEncoder()
+                                                        .encodeToString(
+                                                                key.getPublic().getEncoded()))),
+                                "signedBy", dev.tide.security.release.ReleaseKeys.id(key.getPublic()),
+                                "signature",
+                                        java.util.Base64.getEncoder()
+                                                .encodeToString(dev.tide.security.release.ReleaseKeys.sign(
+                                                        key.getPrivate(), keys.canonical()))))
+                .expect(200);
     }
 
     private Map<String, Object> releaseBody(String version, String sha, String healthPath, int timeoutSeconds) {

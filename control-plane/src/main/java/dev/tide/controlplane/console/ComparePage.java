@@ -1,22 +1,11 @@
 package dev.tide.controlplane.console;
 
-import dev.tide.controlplane.deployment.DeploymentService;
-import dev.tide.controlplane.deployment.DeploymentView;
-import dev.tide.controlplane.deployment.Percentile;
-import dev.tide.controlplane.environment.DeliveryMode;
-import dev.tide.controlplane.environment.Environment;
-import dev.tide.controlplane.environment.EnvironmentService;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
-import java.time.Instant;
+import dev.tide.controlplane.comparison.Comparison;
+import dev.tide.controlplane.comparison.Comparison.Side;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -24,10 +13,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Two environments side by side for their latest deployments: time to healthy per node (sorted,
- * so the curves are the distributions), where that time went (desired → delivered → applied →
- * healthy, medians), and the load each put on the control plane (agent RPCs and push applies
- * counted by the delivery layer since this control plane started). Below, the latest fleet-scale report of
+ * Two environments side by side for their latest deployments ({@link Comparison}), drawn as
+ * charts: time to healthy per node (sorted, so the curves are the distributions), where that time
+ * went, and the load each put on the control plane. Below, the latest fleet-scale report of
  * {@code ./tide bench} bundled with this build ({@link FleetReport}).
  */
 @Controller
@@ -35,48 +23,21 @@ class ComparePage {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String[] COLORS = {"#6f42c1", "#0b7a75"};
 
-    private final EnvironmentService environments;
-    private final DeploymentService deployments;
-    private final MeterRegistry meters;
+    private final Comparison comparison;
     private final FleetReport fleetReport;
 
-    ComparePage(
-            EnvironmentService environments,
-            DeploymentService deployments,
-            MeterRegistry meters,
-            FleetReport fleetReport) {
-        this.environments = environments;
-        this.deployments = deployments;
-        this.meters = meters;
+    ComparePage(Comparison comparison, FleetReport fleetReport) {
+        this.comparison = comparison;
         this.fleetReport = fleetReport;
     }
 
-    /** One side of the comparison. */
-    public record Side(
-            Environment environment,
-            DeploymentView deployment,
-            List<Long> convergeMillis,
-            Long p50,
-            Long p90,
-            Long max,
-            Map<String, Long> phaseMedians,
-            Map<String, Double> requests,
-            double pushApplies) {}
-
     @GetMapping("/compare")
     String compare(@RequestParam(required = false) String a, @RequestParam(required = false) String b, Model model) {
-        List<Environment> all = environments.list();
-        model.addAttribute("environments", all);
-        String first = a != null && !a.isBlank() ? a : defaultPick(all, DeliveryMode.PUSH, null);
-        String second = b != null && !b.isBlank() ? b : defaultPick(all, DeliveryMode.PULL, first);
-        model.addAttribute("a", first);
-        model.addAttribute("b", second);
-        List<Side> sides = new ArrayList<>();
-        for (String name : new String[] {first, second}) {
-            if (name != null) {
-                sides.add(side(environments.get(name)));
-            }
-        }
+        Comparison.Result result = comparison.compare(a, b);
+        List<Side> sides = result.sides();
+        model.addAttribute("environments", result.environments());
+        model.addAttribute("a", result.a());
+        model.addAttribute("b", result.b());
         model.addAttribute("sides", sides);
         if (sides.stream().anyMatch(s -> s.deployment() != null)) {
             model.addAttribute("convergeChart", json(convergeChart(sides)));
@@ -85,82 +46,6 @@ class ComparePage {
         model.addAttribute("loadChart", json(loadChart(sides)));
         model.addAttribute("fleet", fleetReport.contents());
         return "console/compare";
-    }
-
-    /** The first environment in {@code mode}, else any other than {@code not}. */
-    private static String defaultPick(List<Environment> all, DeliveryMode mode, String not) {
-        return all.stream()
-                .filter(e -> e.getMode() == mode && !e.getName().equals(not))
-                .findFirst()
-                .or(() -> all.stream().filter(e -> !e.getName().equals(not)).findFirst())
-                .map(Environment::getName)
-                .orElse(null);
-    }
-
-    private Side side(Environment env) {
-        DeploymentView view = deployments.list(env.getName(), 1).stream()
-                .findFirst()
-                .map(d -> DeploymentView.of(deployments.get(d.getId())))
-                .orElse(null);
-        List<Long> converge = new ArrayList<>();
-        Map<String, Long> phases = new LinkedHashMap<>();
-        if (view != null) {
-            view.targets().stream()
-                    .filter(t -> t.desiredAt() != null && t.healthyAt() != null)
-                    .map(t -> Duration.between(t.desiredAt(), t.healthyAt()).toMillis())
-                    .sorted()
-                    .forEach(converge::add);
-            phases.put(
-                    "desired → delivered",
-                    median(
-                            view.targets(),
-                            DeploymentView.TargetView::desiredAt,
-                            DeploymentView.TargetView::deliveredAt));
-            phases.put(
-                    "delivered → applied",
-                    median(
-                            view.targets(),
-                            DeploymentView.TargetView::deliveredAt,
-                            DeploymentView.TargetView::appliedAt));
-            phases.put(
-                    "applied → healthy",
-                    median(view.targets(), DeploymentView.TargetView::appliedAt, DeploymentView.TargetView::healthyAt));
-        }
-        Map<String, Double> requests = new TreeMap<>();
-        meters.find("tide.agent.requests")
-                .tag("environment", env.getName())
-                .counters()
-                .forEach(c -> requests.merge(c.getId().getTag("method"), c.count(), Double::sum));
-        double applies = meters.find("tide.push.applies").tag("environment", env.getName()).counters().stream()
-                .mapToDouble(Counter::count)
-                .sum();
-        return new Side(
-                env,
-                view,
-                converge,
-                // The median and the slowest as the deployment page and the REST API show them.
-                view == null ? null : view.summary().medianConvergeMillis(),
-                percentile(converge, 90),
-                view == null ? null : view.summary().maxConvergeMillis(),
-                phases,
-                requests,
-                applies);
-    }
-
-    private static Long median(
-            List<DeploymentView.TargetView> targets,
-            Function<DeploymentView.TargetView, Instant> from,
-            Function<DeploymentView.TargetView, Instant> to) {
-        List<Long> values = targets.stream()
-                .filter(t -> from.apply(t) != null && to.apply(t) != null)
-                .map(t -> Duration.between(from.apply(t), to.apply(t)).toMillis())
-                .sorted()
-                .toList();
-        return percentile(values, 50);
-    }
-
-    private static Long percentile(List<Long> sorted, int p) {
-        return Percentile.of(sorted, p);
     }
 
     private static Map<String, Object> convergeChart(List<Side> sides) {

@@ -2,13 +2,13 @@ package dev.tide.agent.tool;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.tide.agent.state.AtomicFiles;
 import dev.tide.security.Pem;
+import dev.tide.security.release.ReleaseBodies;
 import dev.tide.security.release.ReleaseKeySet;
 import dev.tide.security.release.ReleaseKeys;
 import dev.tide.security.release.ReleaseManifest;
@@ -110,27 +110,17 @@ public final class SignTool {
 
     private void release(Options o) throws UsageError, IOException {
         KeyPair pair = keyPair(o.required("--key"));
-        PrivateKey key = pair.getPrivate();
         String application = o.required("--application");
         JsonObject body = json(o.single("FILE"));
         Instant issuedAt = o.instant("--issued-at", clock.instant());
-        ReleaseManifest manifest = new ReleaseManifest(
-                application,
-                string(body, "version", true),
-                string(body, "artifactSha256", true),
-                strings(body.get("start"), "start"),
-                map(body.get("env"), "env"),
-                new ArrayList<>(map(body.get("secretEnv"), "secretEnv").keySet()),
-                map(body.get("configFiles"), "configFiles"),
-                healthCheck(body.get("healthCheck")),
-                string(body, "runAs", false),
-                o.list("--depends-on"),
-                issuedAt);
-        JsonObject signature = new JsonObject();
-        signature.addProperty("keyId", ReleaseKeys.id(pair.getPublic()));
-        signature.addProperty("issuedAt", manifest.issuedAt().toString());
-        signature.addProperty("value", Base64.getEncoder().encodeToString(ReleaseKeys.sign(key, manifest.canonical())));
-        body.add("signature", signature);
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> fields = GSON.fromJson(body, Map.class);
+            ReleaseManifest manifest = ReleaseBodies.manifest(application, fields, o.list("--depends-on"), issuedAt);
+            body.add("signature", GSON.toJsonTree(ReleaseBodies.signature(pair, manifest)));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
         out.println(GSON.toJson(body));
     }
 
@@ -176,28 +166,12 @@ public final class SignTool {
         out.println(GSON.toJson(body));
     }
 
-    /**
-     * The key pair in a key file made by {@code keygen}: the private key and, beside it in the same
-     * file (or in the {@code .pub} file next to it), the public key.
-     */
+    /** The key pair in a key file made by {@code keygen} (and its {@code .pub} beside it). */
     private static KeyPair keyPair(String file) throws UsageError {
         try {
-            String text = Files.readString(Path.of(file), StandardCharsets.US_ASCII);
-            PrivateKey key = Pem.parsePrivateKey(text);
-            if (!key.getAlgorithm().equals("Ed25519") && !key.getAlgorithm().equals("EdDSA")) {
-                throw new UsageError(file + ": not an Ed25519 key (make one with: keygen NAME)");
-            }
-            Path pubFile = Path.of(file.replaceFirst("\\.key$", "") + ".pub");
-            String publicText =
-                    text.contains("BEGIN PUBLIC KEY") ? text : Files.readString(pubFile, StandardCharsets.US_ASCII);
-            PublicKey pub = Pem.parsePublicKey(publicText);
-            byte[] probe = "tide".getBytes(StandardCharsets.US_ASCII);
-            if (!ReleaseKeys.verify(pub, probe, ReleaseKeys.sign(key, probe))) {
-                throw new UsageError(file + ": its public key does not belong to its private key");
-            }
-            return new KeyPair(pub, key);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new UsageError(file + ": cannot read the signing key and its public key (" + e.getMessage() + ")");
+            return ReleaseBodies.readKeyPair(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
         }
     }
 
@@ -213,81 +187,6 @@ public final class SignTool {
         } catch (JsonParseException e) {
             throw new UsageError(file + ": not valid JSON (" + e.getMessage() + ")");
         }
-    }
-
-    private static String string(JsonObject body, String field, boolean required) throws UsageError {
-        JsonElement e = body.get(field);
-        if (e == null || e.isJsonNull()) {
-            if (required) {
-                throw new UsageError("release: '" + field + "' is required");
-            }
-            return null;
-        }
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new UsageError("release: '" + field + "' must be a string");
-        }
-        return e.getAsString();
-    }
-
-    private static List<String> strings(JsonElement e, String field) throws UsageError {
-        List<String> out = new ArrayList<>();
-        if (e == null || e.isJsonNull()) {
-            return out;
-        }
-        if (!e.isJsonArray()) {
-            throw new UsageError("release: '" + field + "' must be an array of strings");
-        }
-        for (JsonElement item : e.getAsJsonArray()) {
-            if (!item.isJsonPrimitive()) {
-                throw new UsageError("release: '" + field + "' must be an array of strings");
-            }
-            out.add(item.getAsString());
-        }
-        return out;
-    }
-
-    private static Map<String, String> map(JsonElement e, String field) throws UsageError {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (e == null || e.isJsonNull()) {
-            return out;
-        }
-        if (!e.isJsonObject()) {
-            throw new UsageError("release: '" + field + "' must be an object of strings");
-        }
-        for (Map.Entry<String, JsonElement> entry : e.getAsJsonObject().entrySet()) {
-            if (!entry.getValue().isJsonPrimitive()) {
-                throw new UsageError("release: '" + field + "." + entry.getKey() + "' must be a string");
-            }
-            out.put(entry.getKey(), entry.getValue().getAsString());
-        }
-        return out;
-    }
-
-    /** The health check as the control plane stores it, with its effective timeout (default 30 s). */
-    private static Map<String, Object> healthCheck(JsonElement e) throws UsageError {
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonObject()) {
-            throw new UsageError("release: 'healthCheck' must be an object");
-        }
-        JsonObject h = e.getAsJsonObject();
-        int timeout = h.has("timeoutSeconds") ? h.get("timeoutSeconds").getAsInt() : 30;
-        if (h.has("http")) {
-            JsonObject http = h.getAsJsonObject("http");
-            return ReleaseManifest.httpCheck(
-                    http.get("port").getAsString(),
-                    http.has("path") ? http.get("path").getAsString() : "/",
-                    timeout);
-        }
-        if (h.has("tcp")) {
-            return ReleaseManifest.tcpCheck(h.getAsJsonObject("tcp").get("port").getAsString(), timeout);
-        }
-        if (h.has("command")) {
-            JsonArray argv = h.getAsJsonArray("command");
-            return ReleaseManifest.commandCheck(strings(argv, "healthCheck.command"), timeout);
-        }
-        throw new UsageError("release: 'healthCheck' needs one of http, tcp or command");
     }
 
     /** A mistake in the command line or its files. */
