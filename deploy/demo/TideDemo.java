@@ -99,6 +99,7 @@ public final class TideDemo {
             List<String> cmd = new ArrayList<>(List.of(
                     JAVA,
                     "-Xmx96m",
+                    "-XX:+UseSerialGC", // as the systemd unit: a small daemon's first deployment costs less
                     "-jar",
                     ROOT.resolve("node-agent/target/tide-agent.jar").toString(),
                     "--control-plane",

@@ -10,6 +10,7 @@ import dev.tide.agent.apply.ReleasePreparer;
 import dev.tide.agent.apply.ReleaseTrust;
 import dev.tide.agent.apply.RestartHandler;
 import dev.tide.agent.apply.RunAs;
+import dev.tide.agent.apply.Warmup;
 import dev.tide.agent.exec.AgentExecutors;
 import dev.tide.agent.exec.ScopedScheduler;
 import dev.tide.agent.exec.SerialExecutor;
@@ -229,6 +230,7 @@ public final class Agent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         });
+        serial.execute(() -> Warmup.run(config.dataDir())); // before any deployment, on the apply thread
         reporter.start();
         PullArtifactSource pullArtifacts = new PullArtifactSource(gateway, cache);
         pullLoop = new PullLoop(

@@ -84,9 +84,17 @@ class PushSessionTests {
             assertThat(request.getArtifactRequest().getSha256List()).containsExactly(sha);
             streamArtifact(session, sha, artifact);
 
-            StatusReport healthy =
-                    session.next(status(1, AppState.HEALTHY), WAIT).getStatus();
-            assertThat(healthy.getEventsList()).extracting(e -> e.getType()).contains(EventType.BECAME_HEALTHY);
+            // BECAME_HEALTHY goes out at once; the applied generation may follow in a second report.
+            List<EventType> reported = new java.util.ArrayList<>();
+            session.next(
+                    m -> {
+                        if (m.hasStatus()) {
+                            m.getStatus().getEventsList().forEach(e -> reported.add(e.getType()));
+                        }
+                        return status(1, AppState.HEALTHY).test(m);
+                    },
+                    WAIT);
+            assertThat(reported).contains(EventType.BECAME_HEALTHY);
             assertThat(get(harness.appPort, "/")).isEqualTo("Hi from node-1 (version 1.0.0)\n");
             long pid = agent.state().apps().get("hello").pid();
 

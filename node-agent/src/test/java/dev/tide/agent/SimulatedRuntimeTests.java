@@ -11,7 +11,9 @@ import dev.tide.agent.support.TestApps;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.AppState;
 import dev.tide.proto.agent.v1.AppStatus;
+import dev.tide.proto.agent.v1.EventType;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,11 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent with the workload seam filled by a simulated runtime (as a bench hosting thousands of
- * agents would): dependency order, undesired apps, the process environment, blocked dependents.
+ * agents would): dependency order, undesired apps, the process environment, blocked dependents,
+ * and the events a rollout waits for reported at once rather than after the batching delay.
  */
 class SimulatedRuntimeTests {
     @TempDir
     Path dir;
+
+    private static final Duration BATCHED = Duration.ofMillis(50);
 
     private AgentHarness harness;
     private FakeControlPlane cp;
@@ -39,9 +44,12 @@ class SimulatedRuntimeTests {
         byte[] artifact = TestApps.tarGz(Map.of("app.txt", "x".getBytes()));
         sha = cp.addArtifact(artifact);
         size = artifact.length;
+    }
+
+    private void start(Duration reportDelay) throws Exception {
         harness.start(
                 harness.config().build(),
-                AgentHarness.deps().withWorkloads(runtime).withHealth(runtime));
+                AgentHarness.deps().withWorkloads(runtime).withHealth(runtime).withReportDelay(reportDelay));
     }
 
     @AfterEach
@@ -63,7 +71,8 @@ class SimulatedRuntimeTests {
     }
 
     @Test
-    void startsApplicationsInDependencyOrderWithTheirEnvironmentResolved() {
+    void startsApplicationsInDependencyOrderWithTheirEnvironmentResolved() throws Exception {
+        start(BATCHED);
         long gen = cp.publish(app("web", "1", "api"), app("api", "1", "db"), app("db", "1"));
 
         await().until(() ->
@@ -83,7 +92,8 @@ class SimulatedRuntimeTests {
     }
 
     @Test
-    void stopsApplicationsNoLongerDesiredAndLeavesUnchangedOnesAlone() {
+    void stopsApplicationsNoLongerDesiredAndLeavesUnchangedOnesAlone() throws Exception {
+        start(BATCHED);
         long first = cp.publish(app("api", "1"), app("web", "1", "api"));
         await().until(() ->
                 cp.latestReport().map(r -> r.getAppliedGeneration() == first).orElse(false));
@@ -98,7 +108,8 @@ class SimulatedRuntimeTests {
     }
 
     @Test
-    void aDependentDoesNotStartWhenItsDependencyFailed() {
+    void aDependentDoesNotStartWhenItsDependencyFailed() throws Exception {
+        start(BATCHED);
         runtime.unhealthyApps.add("api");
         long gen = cp.publish(app("api", "1"), app("web", "1", "api"));
 
@@ -107,5 +118,28 @@ class SimulatedRuntimeTests {
         assertThat(runtime.startedApps()).containsExactly("api");
         assertThat(cp.status("web").orElseThrow().getState()).isEqualTo(AppState.FAILED);
         assertThat(cp.status("web").orElseThrow().getMessage()).contains("dependency api is not healthy");
+    }
+
+    @Test
+    void becomingHealthyIsReportedWithoutWaitingForTheBatch() throws Exception {
+        start(Duration.ofHours(1)); // only an immediate report can arrive
+        long gen = cp.publish(app("api", "1"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> reported(gen, EventType.BECAME_HEALTHY));
+    }
+
+    @Test
+    void aFailureIsReportedWithoutWaitingForTheBatch() throws Exception {
+        start(Duration.ofHours(1));
+        runtime.unhealthyApps.add("api");
+        long gen = cp.publish(app("api", "1"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> reported(gen, EventType.APPLY_FAILED));
+    }
+
+    private boolean reported(long gen, EventType type) {
+        return cp.reports.stream()
+                .flatMap(r -> r.getEventsList().stream())
+                .anyMatch(e -> e.getGeneration() == gen && e.getType() == type);
     }
 }

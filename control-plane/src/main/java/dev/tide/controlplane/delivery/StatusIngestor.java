@@ -10,6 +10,7 @@ import dev.tide.proto.agent.v1.StatusReport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,16 +34,28 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Takes status reports from agents (pull RPCs and push sessions alike) and writes them in
  * batches: one transaction per flush interval, however many agents report. A report's future
  * completes when its batch is committed, so an agent is answered only once its report is safe.
+ *
+ * <p>While the fleet is quiet (the last batch was small) a report waits at most {@link
+ * #QUIET_WINDOW} for company instead of the whole interval: a handful of agents finishing a
+ * deployment should not each wait 100 ms for reports that are not coming. As soon as batches
+ * grow, the full interval applies again and the write stays one transaction per interval.
  */
 @Component
 class StatusIngestor implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(StatusIngestor.class);
     private static final int MAX_BATCH = 2000;
+    /** The gathering window while the fleet is quiet. */
+    static final Duration QUIET_WINDOW = Duration.ofMillis(10);
+    /** A batch at least this large means the fleet is busy: gather for the whole interval. */
+    static final int BUSY_BATCH = 32;
 
     /** A report waiting for its batch; {@code done} completes when the batch commits. */
     record Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done) {}
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
+    /** Only the loop's thread reads and writes it. */
+    private int lastBatchSize;
+
     private final StatusRows rows;
     private final TargetProgress progress;
     private final DeploymentExecutor deployments;
@@ -90,8 +103,7 @@ class StatusIngestor implements SmartLifecycle {
                 if (first == null) {
                     continue;
                 }
-                long deadline =
-                        System.nanoTime() + properties.reportFlushInterval().toNanos();
+                long deadline = System.nanoTime() + window(lastBatchSize).toNanos();
                 List<Pending> batch = new ArrayList<>();
                 batch.add(first);
                 while (batch.size() < MAX_BATCH) {
@@ -102,12 +114,19 @@ class StatusIngestor implements SmartLifecycle {
                     }
                     batch.add(next);
                 }
+                lastBatchSize = batch.size();
                 flush(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
         }
+    }
+
+    /** How long a batch gathers, given the size of the one before it. */
+    Duration window(int lastBatch) {
+        Duration interval = properties.reportFlushInterval();
+        return lastBatch >= BUSY_BATCH || interval.compareTo(QUIET_WINDOW) <= 0 ? interval : QUIET_WINDOW;
     }
 
     private void flush(List<Pending> batch) {

@@ -46,6 +46,17 @@ class StatusIngestBatchTests extends IntegrationTest {
 
     private record Fleet(String env, String app, UUID releaseId, UUID deployment, List<Node> nodes) {}
 
+    @Autowired
+    DeliveryProperties properties;
+
+    @Test
+    void aQuietFleetsReportWaitsBrieflyForCompanyAndABusyOnesForTheWholeInterval() {
+        assertThat(ingestor.window(0)).isEqualTo(StatusIngestor.QUIET_WINDOW);
+        assertThat(ingestor.window(StatusIngestor.BUSY_BATCH - 1)).isEqualTo(StatusIngestor.QUIET_WINDOW);
+        assertThat(ingestor.window(StatusIngestor.BUSY_BATCH)).isEqualTo(properties.reportFlushInterval());
+        assertThat(ingestor.window(2000)).isEqualTo(properties.reportFlushInterval());
+    }
+
     /** {@code size} nodes with a deployment of one application released to all of them. */
     private Fleet deployedTo(int size) {
         String env = createEnvironment("PULL");

@@ -20,7 +20,11 @@ import java.util.concurrent.TimeUnit;
  * like the application itself: its folder, user and environment).
  */
 public final class ProbeHealthChecker implements HealthChecker {
-    private static final Duration INTERVAL = Duration.ofMillis(250);
+    /** Probes start this close together, so an app that is up in 100 ms is seen then... */
+    private static final Duration FIRST_INTERVAL = Duration.ofMillis(10);
+    /** ...and space out, doubling, to this for apps that take seconds (a refused connect is cheap). */
+    private static final Duration INTERVAL = Duration.ofMillis(100);
+
     private static final int PROBE_TIMEOUT_MS = 2000;
 
     private final Clock clock;
@@ -35,6 +39,7 @@ public final class ProbeHealthChecker implements HealthChecker {
     public Result await(ResolvedHealthCheck check, Path workDir, Workload workload) throws InterruptedException {
         Instant deadline = clock.instant().plus(check.timeout());
         String last = "no answer";
+        Duration interval = FIRST_INTERVAL;
         while (true) {
             if (!workload.isAlive()) {
                 String code = workload.onExit().isDone()
@@ -50,12 +55,18 @@ public final class ProbeHealthChecker implements HealthChecker {
                 return Result.ok();
             }
             last = failure;
-            if (!clock.instant().plus(INTERVAL).isBefore(deadline)) {
+            if (!clock.instant().plus(interval).isBefore(deadline)) {
                 return Result.failed("health check " + check + " failed for "
                         + check.timeout().toSeconds() + "s: " + last);
             }
-            Thread.sleep(INTERVAL.toMillis());
+            Thread.sleep(interval.toMillis());
+            interval = nextInterval(interval);
         }
+    }
+
+    static Duration nextInterval(Duration interval) {
+        Duration doubled = interval.multipliedBy(2);
+        return doubled.compareTo(INTERVAL) < 0 ? doubled : INTERVAL;
     }
 
     /** Null when healthy, otherwise what went wrong. */
@@ -68,7 +79,7 @@ public final class ProbeHealthChecker implements HealthChecker {
         };
     }
 
-    private static String http(int port, String path) {
+    static String http(int port, String path) {
         HttpURLConnection conn = null;
         try {
             conn = (HttpURLConnection)

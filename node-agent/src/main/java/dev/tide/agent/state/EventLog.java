@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ public final class EventLog {
 
     private final Clock clock;
     private final Deque<Entry> entries = new ArrayDeque<>();
-    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<EventType>> listeners = new CopyOnWriteArrayList<>();
     private long nextSeq = 1;
 
     public EventLog(Clock clock) {
@@ -52,7 +53,7 @@ public final class EventLog {
                 log.warn("more than {} undelivered events; dropping the oldest", CAPACITY);
             }
         }
-        listeners.forEach(Runnable::run);
+        listeners.forEach(l -> l.accept(type));
     }
 
     public synchronized Pending pending() {
@@ -71,7 +72,8 @@ public final class EventLog {
         }
     }
 
-    public void onChange(Runnable listener) {
+    /** Called after each event is added, with its type. */
+    public void onChange(Consumer<EventType> listener) {
         listeners.add(listener);
     }
 }

@@ -8,6 +8,7 @@ import dev.tide.agent.state.AgentState;
 import dev.tide.agent.state.EventLog;
 import dev.tide.agent.state.LocalState;
 import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.EventType;
 import dev.tide.proto.agent.v1.ReportStatusResponse;
 import dev.tide.proto.agent.v1.StatusReport;
 import java.time.Duration;
@@ -19,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends status reports when the state changes or events happen, batched over a short delay: on
+ * Sends status reports when the state changes or events happen, batched over a short delay (an
+ * event that settles a rollout's target, healthy, failed or rolled back, goes out at once): on
  * the push session when one is open, otherwise with ReportStatus while the agent pulls. Events
  * stay queued until a report carrying them was sent, so a dropped session or an unreachable
  * control plane loses nothing (within the event log's capacity).
@@ -41,6 +43,7 @@ public final class StatusReporter {
     private boolean dirty;
     private boolean scheduled;
     private boolean inFlight;
+    private boolean urgent;
 
     public StatusReporter(
             Supplier<String> nodeId,
@@ -65,7 +68,13 @@ public final class StatusReporter {
 
     public void start() {
         state.onChange(this::markDirty);
-        events.onChange(this::markDirty);
+        events.onChange(type -> {
+            if (settlesTarget(type)) {
+                reportNow();
+            } else {
+                markDirty();
+            }
+        });
         schedules.onChange(this::markDirty);
         markDirty();
     }
@@ -79,6 +88,27 @@ public final class StatusReporter {
             scheduled = true;
         }
         schedule(batchDelay);
+    }
+
+    /** The events a rollout waits for: batching them would only delay the next wave. */
+    static boolean settlesTarget(EventType type) {
+        return type == EventType.BECAME_HEALTHY || type == EventType.APPLY_FAILED || type == EventType.ROLLED_BACK;
+    }
+
+    /**
+     * Sends what is pending without the batching delay; a report in flight is followed at once.
+     * A batched flush still scheduled finds nothing left to send.
+     */
+    public void reportNow() {
+        synchronized (this) {
+            dirty = true;
+            urgent = true;
+            if (inFlight) {
+                return;
+            }
+            scheduled = true;
+        }
+        schedule(Duration.ZERO);
     }
 
     /** A push session opened: report to it right away (after its Hello). */
@@ -121,6 +151,7 @@ public final class StatusReporter {
                 return;
             }
             dirty = false;
+            urgent = false;
             target = session;
         }
         if (target != null) {
@@ -173,14 +204,16 @@ public final class StatusReporter {
     }
 
     private void finished(Duration retry) {
+        Duration next;
         synchronized (this) {
             inFlight = false;
             if (!dirty || scheduled) {
                 return;
             }
             scheduled = true;
+            next = retry != null ? retry : urgent ? Duration.ZERO : batchDelay;
         }
-        schedule(retry != null ? retry : batchDelay);
+        schedule(next);
     }
 
     private void schedule(Duration delay) {
