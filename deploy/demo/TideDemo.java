@@ -99,7 +99,10 @@ public final class TideDemo {
             List<String> cmd = new ArrayList<>(List.of(
                     JAVA,
                     "-Xmx96m",
-                    "-XX:+UseSerialGC", // as the systemd unit: a small daemon's first deployment costs less
+                    // As the systemd unit: a small daemon's deployments cost a third of the CPU (docs/configuration.md).
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:-UsePerfData",
                     "-jar",
                     ROOT.resolve("node-agent/target/tide-agent.jar").toString(),
                     "--control-plane",

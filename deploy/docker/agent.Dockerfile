@@ -4,4 +4,4 @@ RUN useradd --system --home /var/lib/tide-agent tide && mkdir -p /var/lib/tide-a
 COPY node-agent/target/tide-agent.jar /opt/tide/tide-agent.jar
 USER tide
 EXPOSE 7070
-ENTRYPOINT ["java", "-Xmx128m", "-XX:+UseSerialGC", "-jar", "/opt/tide/tide-agent.jar", "--data-dir", "/var/lib/tide-agent", "--listen", "0.0.0.0:7070"]
+ENTRYPOINT ["java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-jar", "/opt/tide/tide-agent.jar", "--data-dir", "/var/lib/tide-agent", "--listen", "0.0.0.0:7070"]

@@ -46,7 +46,8 @@ final class AgentProcess implements AutoCloseable {
 
     AgentProcess start() {
         // The flags the systemd unit and the container use.
-        List<String> cmd = new ArrayList<>(List.of(Processes.JAVA, "-Xmx128m", "-XX:+UseSerialGC"));
+        List<String> cmd = new ArrayList<>(
+                List.of(Processes.JAVA, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
         // Extra JVM flags for a benchmark's agents, e.g. to profile them with JFR.
         String extra = System.getProperty("tide.bench.agent-jvm-options", "").trim();
         if (!extra.isEmpty()) {
