@@ -40,8 +40,12 @@ import tools.jackson.databind.JsonNode;
  * It then splits each deployment into phases from the deployment's timestamps and the agents' own
  * log lines, the slowest node per phase boundary, so a regression shows where it is.
  *
+ * <p>First it measures the floor: the same number of apps started at once with no deployment
+ * tool, until each answers. On a small machine that, not Tide, bounds the figures above.
+ *
  * <p>Run: {@code ./mvnw -q -pl e2e exec:java -Dexec.mainClass=dev.tide.e2e.RealFleetJob
- * -Dexec.classpathScope=test -Dexec.args="50 3 push,watch"} (agents, rounds, modes).
+ * -Dexec.classpathScope=test -Dexec.args="50 3 push,watch"} (agents, rounds, modes; 0 rounds
+ * measures only the floor).
  */
 public final class RealFleetJob {
     private static final String APP = "job";
@@ -74,6 +78,7 @@ public final class RealFleetJob {
         String python = python();
         Path dir = Files.createTempDirectory("tide-realfleet");
         List<String> summary = new ArrayList<>();
+        summary.add(floor(python, dir, agents));
         try (Fleet fleet = new Fleet(dir)) {
             fleet.application(APP, List.of());
             for (String mode : modes) {
@@ -93,12 +98,51 @@ public final class RealFleetJob {
                     upgrades.add(upgrade);
                     fleet.stopAgents();
                 }
-                summary.add(summarize(mode, agents, "install", installs));
-                summary.add(summarize(mode, agents, "upgrade", upgrades));
+                if (rounds > 0) {
+                    summary.add(summarize(mode, agents, "install", installs));
+                    summary.add(summarize(mode, agents, "upgrade", upgrades));
+                }
             }
         }
         System.out.println();
         summary.forEach(System.out::println);
+    }
+
+    /**
+     * The floor for this machine: the same {@code agents} apps started at once by plain
+     * ProcessBuilder, with no deployment tool, until every port answers (median of 3).
+     */
+    private static String floor(String python, Path dir, int agents) throws IOException, InterruptedException {
+        Path app = Files.writeString(dir.resolve("floor-app.py"), APP_PY);
+        List<Long> runs = new ArrayList<>();
+        for (int run = 0; run < 3; run++) {
+            List<Integer> ports = new ArrayList<>();
+            List<Process> started = new ArrayList<>();
+            long t0 = System.currentTimeMillis();
+            for (int i = 0; i < agents; i++) {
+                int port = dev.tide.bench.support.Processes.freePort();
+                ports.add(port);
+                ProcessBuilder pb = new ProcessBuilder(python, app.toString()).redirectErrorStream(true);
+                pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().putAll(Map.of("PORT", String.valueOf(port), "APP_VERSION", "0", "NODE", "n" + i));
+                started.add(pb.start());
+            }
+            long last = t0;
+            for (int port : ports) {
+                while (!awaitAnswer(port, " 0\n")) {
+                    Thread.sleep(20);
+                }
+                last = Math.max(last, System.currentTimeMillis());
+            }
+            runs.add(last - t0);
+            started.forEach(Process::destroyForcibly);
+            for (Process p : started) {
+                p.waitFor();
+            }
+        }
+        return String.format(
+                "floor: %d python apps started at once without Tide answer after %d ms (median of 3)",
+                agents, median(runs));
     }
 
     /** The Python interpreter itself, not a version manager's shim that runs a shell first. */
