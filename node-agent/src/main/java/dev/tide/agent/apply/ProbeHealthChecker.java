@@ -73,7 +73,14 @@ public final class ProbeHealthChecker implements HealthChecker {
     private String probe(ResolvedHealthCheck check, Instant deadline) throws InterruptedException {
         return switch (check.kind()) {
             case NONE -> null;
-            case HTTP -> http(check.port(), check.path());
+            case HTTP -> {
+                // Until the app listens, a plain connect says so for a fraction of an HTTP client's
+                // CPU: profiled with 50 agents, probing slow starters was a third of a deployment's.
+                String closed = tcp(check.port());
+                yield closed != null
+                        ? "nothing listens on port " + check.port() + " (" + closed + ")"
+                        : http(check.port(), check.path());
+            }
             case TCP -> tcp(check.port());
             case COMMAND -> command(check, deadline);
         };
