@@ -76,15 +76,13 @@ final class AgentProcess implements AutoCloseable {
         return this;
     }
 
-    /** CPU time the agent process has used so far (user + system), from /proc; 0 where there is none. */
+    /** CPU time the agent process has used so far (user + system); 0 where the system does not say. */
     long cpuMillis() {
-        try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime, stime in 100 Hz ticks
-        } catch (java.io.IOException | RuntimeException e) {
-            return 0;
-        }
+        return process.toHandle()
+                .info()
+                .totalCpuDuration()
+                .map(java.time.Duration::toMillis)
+                .orElse(0L);
     }
 
     boolean isAlive() {

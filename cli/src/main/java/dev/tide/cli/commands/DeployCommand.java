@@ -154,13 +154,7 @@ public final class DeployCommand extends GroupCommand {
             name = "show",
             mixinStandardHelpOptions = true,
             description = "Show a deployment: state, waves, failed targets; with --wait, follow it to its end.")
-    static final class Show extends ApiCommand {
-        @Parameters(index = "0", paramLabel = "ID")
-        String id;
-
-        @Mixin
-        WaitOptions waiting;
-
+    static final class Show extends OneDeployment {
         @Override
         public Integer call() {
             JsonNode d = api().get(path("deployments", id));
@@ -196,19 +190,21 @@ public final class DeployCommand extends GroupCommand {
         }
     }
 
-    /** The operator's actions on a running (or finished) deployment. */
-    abstract static class Action extends ApiCommand {
+    /** A command about one deployment, which can follow it to its end with --wait. */
+    abstract static class OneDeployment extends ApiCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
         @Mixin
         WaitOptions waiting;
+    }
 
-        abstract String action();
-
+    /** The operator's actions on a running (or finished) deployment. */
+    abstract static class Action extends OneDeployment {
         @Override
         public Integer call() {
-            JsonNode d = api().post(path("deployments", id, action()), Map.of());
+            // The subcommand's name is the action's path segment: pause, resume, cancel, rollback.
+            JsonNode d = api().post(path("deployments", id, spec.name()), Map.of());
             return waiting.finish(
                     this,
                     d,
@@ -223,41 +219,21 @@ public final class DeployCommand extends GroupCommand {
             name = "pause",
             mixinStandardHelpOptions = true,
             description = "Pause: no further wave starts until resume.")
-    static final class Pause extends Action {
-        @Override
-        String action() {
-            return "pause";
-        }
-    }
+    static final class Pause extends Action {}
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused deployment.")
-    static final class Resume extends Action {
-        @Override
-        String action() {
-            return "resume";
-        }
-    }
+    static final class Resume extends Action {}
 
     @Command(
             name = "cancel",
             mixinStandardHelpOptions = true,
             description =
                     "Cancel: targets in flight finish, no further wave starts; updated nodes keep the new release.")
-    static final class Cancel extends Action {
-        @Override
-        String action() {
-            return "cancel";
-        }
-    }
+    static final class Cancel extends Action {}
 
     @Command(
             name = "rollback",
             mixinStandardHelpOptions = true,
             description = "Roll back: put the previous releases back on every node it changed, dependents first.")
-    static final class Rollback extends Action {
-        @Override
-        String action() {
-            return "rollback";
-        }
-    }
+    static final class Rollback extends Action {}
 }
