@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
  * @param unpackMaxBytes most bytes an artifact may unpack to; 0 for the default, relative to the
  *     artifact's size ({@link UnpackLimits})
  * @param unpackMaxEntries most entries an artifact may unpack to
+ * @param upgradeDir the folder the tide-agent launcher shares with the agent for self-upgrades;
+ *     null when the agent was not started by the launcher (it then cannot upgrade itself)
+ * @param upgradeTimeout how long a new agent version has to reach the control plane before it is
+ *     reverted
  */
 public record AgentConfig(
         HostPort controlPlane,
@@ -48,7 +52,9 @@ public record AgentConfig(
         long logMaxBytes,
         int logKeep,
         long unpackMaxBytes,
-        int unpackMaxEntries) {
+        int unpackMaxEntries,
+        Path upgradeDir,
+        Duration upgradeTimeout) {
 
     /** Node names as the control plane accepts them. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-_.]{0,62}");
@@ -81,7 +87,9 @@ public record AgentConfig(
         require(logKeep >= 1 && logKeep <= 100, "--log-keep", "must be 1-100");
         require(unpackMaxBytes == 0 || unpackMaxBytes >= 1 << 20, "--unpack-max-size", "must be at least 1MB");
         require(unpackMaxEntries >= 1, "--unpack-max-entries", "must be at least 1");
+        positive(upgradeTimeout, "--upgrade-timeout");
         dataDir = dataDir.toAbsolutePath().normalize();
+        upgradeDir = upgradeDir == null ? null : upgradeDir.toAbsolutePath().normalize();
     }
 
     private static boolean pinned(String token) {
@@ -127,6 +135,8 @@ public record AgentConfig(
         b.logKeep = logKeep;
         b.unpackMaxBytes = unpackMaxBytes;
         b.unpackMaxEntries = unpackMaxEntries;
+        b.upgradeDir = upgradeDir;
+        b.upgradeTimeout = upgradeTimeout;
         return b;
     }
 
@@ -151,7 +161,8 @@ public record AgentConfig(
 
     /**
      * Defaults: stop grace 10s, rpc timeout 10s, fetch timeout 10m, keepalive 60s, logs 10MB x 3,
-     * unpack limits relative to the artifact and 100,000 entries.
+     * unpack limits relative to the artifact and 100,000 entries, no upgrade folder, 2m upgrade
+     * timeout.
      */
     public static final class Builder {
         private HostPort controlPlane;
@@ -170,6 +181,8 @@ public record AgentConfig(
         private int logKeep = 3;
         private long unpackMaxBytes;
         private int unpackMaxEntries = UnpackLimits.DEFAULT_MAX_ENTRIES;
+        private Path upgradeDir;
+        private Duration upgradeTimeout = Duration.ofMinutes(2);
 
         private Builder(HostPort controlPlane, Path dataDir) {
             this.controlPlane = controlPlane;
@@ -256,6 +269,16 @@ public record AgentConfig(
             return this;
         }
 
+        public Builder upgradeDir(Path v) {
+            upgradeDir = v;
+            return this;
+        }
+
+        public Builder upgradeTimeout(Duration v) {
+            upgradeTimeout = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(
                     controlPlane,
@@ -273,7 +296,9 @@ public record AgentConfig(
                     logMaxBytes,
                     logKeep,
                     unpackMaxBytes,
-                    unpackMaxEntries);
+                    unpackMaxEntries,
+                    upgradeDir,
+                    upgradeTimeout);
         }
     }
 }

@@ -4,12 +4,14 @@ import com.google.protobuf.Timestamp;
 import dev.tide.proto.agent.v1.Event;
 import dev.tide.proto.agent.v1.EventType;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +72,20 @@ public final class EventLog {
         while (!entries.isEmpty() && entries.peekFirst().seq() <= upToSeq) {
             entries.removeFirst();
         }
+        notifyAll();
+    }
+
+    /** Waits until every event was delivered, at most {@code limit}; true when none is left. */
+    public synchronized boolean awaitDelivered(Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!entries.isEmpty()) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     /** Called after each event is added, with its type. */

@@ -44,6 +44,7 @@ public final class StatusReporter {
     private boolean scheduled;
     private boolean inFlight;
     private boolean urgent;
+    private volatile Runnable contact = () -> {};
 
     public StatusReporter(
             Supplier<String> nodeId,
@@ -64,6 +65,20 @@ public final class StatusReporter {
         this.backoff = backoff;
         this.listening = listening;
         this.batchDelay = batchDelay;
+    }
+
+    /**
+     * Called whenever the control plane answered: a report was accepted in pull, or a push session
+     * was opened (which takes mutual TLS both ways).
+     */
+    public void onContact(Runnable listener) {
+        contact = listener;
+    }
+
+    /** Sends what is pending now and waits, at most {@code limit}, until it was delivered. */
+    public boolean drain(Duration limit) throws InterruptedException {
+        reportNow();
+        return events.awaitDelivered(limit);
     }
 
     public void start() {
@@ -116,6 +131,7 @@ public final class StatusReporter {
         synchronized (this) {
             session = newSession;
         }
+        contact.run();
         sendTo(newSession);
     }
 
@@ -174,6 +190,7 @@ public final class StatusReporter {
                     @Override
                     public void onSuccess(ReportStatusResponse response) {
                         events.ack(pending.lastSeq());
+                        contact.run();
                         backoff.reset();
                         finished(null);
                         schedules.update(response.getSchedule());
