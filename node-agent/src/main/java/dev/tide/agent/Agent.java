@@ -22,6 +22,7 @@ import dev.tide.agent.state.Identity;
 import dev.tide.agent.state.IdentityStore;
 import dev.tide.agent.state.LocalState;
 import dev.tide.agent.state.NodeContext;
+import dev.tide.agent.state.StateStore;
 import dev.tide.agent.supervise.LogRotator;
 import dev.tide.agent.supervise.Supervisor;
 import dev.tide.agent.tls.NodeTls;
@@ -84,6 +85,7 @@ public final class Agent implements AutoCloseable {
     private ReleaseTrust releaseTrust;
 
     private LocalState state;
+    private EventLog events;
     private ScheduleState schedules;
     private ExecutorService serial;
     private ScheduledExecutorService timer;
@@ -145,7 +147,9 @@ public final class Agent implements AutoCloseable {
                                 + " or tls/ was removed): remove identity.json and enroll again with a new token",
                         2);
             }
-            state = LocalState.load(deps.stateStores().apply(config.dataDir()));
+            StateStore store = deps.stateStores().apply(config.dataDir());
+            state = LocalState.load(store);
+            events = new EventLog(deps.clock(), store.events());
             FileModes.secureDataDir(paths, state.current());
         } catch (IOException e) {
             throw new AgentException("cannot use data dir " + config.dataDir() + ": " + e.getMessage(), 1, e);
@@ -163,7 +167,6 @@ public final class Agent implements AutoCloseable {
                 () -> deps.channels().open(config.controlPlane(), config.keepAlive(), tls.clientContext()),
                 config.rpcTimeout(),
                 config.fetchTimeout());
-        EventLog events = new EventLog(deps.clock());
         AgentState initial = state.current();
         schedules = new ScheduleState(state, initial.schedule());
         reporter = new StatusReporter(

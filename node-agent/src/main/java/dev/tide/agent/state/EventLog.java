@@ -3,6 +3,7 @@ package dev.tide.agent.state;
 import com.google.protobuf.Timestamp;
 import dev.tide.proto.agent.v1.Event;
 import dev.tide.proto.agent.v1.EventType;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,19 +19,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Events not yet delivered to the control plane, oldest first. A report takes a snapshot and
- * acknowledges it once sent, so events survive a dropped session or an unreachable control plane.
+ * acknowledges it once sent, so events survive a dropped session or an unreachable control plane;
+ * with a file {@link EventJournal} they survive an agent restart too.
  */
 public final class EventLog {
     private static final Logger log = LoggerFactory.getLogger(EventLog.class);
     private static final int CAPACITY = 1000;
 
     private final Clock clock;
+    private final EventJournal journal;
     private final Deque<Entry> entries = new ArrayDeque<>();
     private final List<Consumer<EventType>> listeners = new CopyOnWriteArrayList<>();
     private long nextSeq = 1;
 
+    /** Events kept in memory only. */
     public EventLog(Clock clock) {
         this.clock = clock;
+        this.journal = EventJournal.NONE;
+    }
+
+    /** Starts with the events {@code journal} kept from before a restart, and keeps new ones there. */
+    public EventLog(Clock clock, EventJournal journal) throws IOException {
+        this.clock = clock;
+        this.journal = journal;
+        List<Event> saved = journal.load();
+        saved.subList(Math.max(0, saved.size() - CAPACITY), saved.size())
+                .forEach(e -> entries.addLast(new Entry(nextSeq++, e)));
+        if (!saved.isEmpty()) {
+            log.info("{} undelivered event(s) kept from before the restart", entries.size());
+        }
     }
 
     /** Events up to {@code lastSeq}, to acknowledge with {@link #ack(long)} once delivered. */
@@ -53,6 +70,13 @@ public final class EventLog {
             if (entries.size() > CAPACITY) {
                 entries.removeFirst();
                 log.warn("more than {} undelivered events; dropping the oldest", CAPACITY);
+                save();
+            } else {
+                try {
+                    journal.append(event);
+                } catch (IOException e) {
+                    log.warn("cannot keep an event on disk ({}); it is lost if the agent restarts first", e.toString());
+                }
             }
         }
         listeners.forEach(l -> l.accept(type));
@@ -69,10 +93,26 @@ public final class EventLog {
     }
 
     public synchronized void ack(long upToSeq) {
+        boolean removed = false;
         while (!entries.isEmpty() && entries.peekFirst().seq() <= upToSeq) {
             entries.removeFirst();
+            removed = true;
+        }
+        if (removed) {
+            save();
         }
         notifyAll();
+    }
+
+    /** Rewrites the journal to what is left; mostly nothing, which deletes it. */
+    private void save() {
+        try {
+            journal.replace(entries.stream().map(Entry::event).toList());
+        } catch (IOException e) {
+            log.warn(
+                    "cannot update the saved events ({}); delivered ones may be sent again after a restart",
+                    e.toString());
+        }
     }
 
     /** Waits until every event was delivered, at most {@code limit}; true when none is left. */
