@@ -22,6 +22,11 @@ class SwaggerUiTests extends IntegrationTest {
         ApiResponse page = anonymous().get("/swagger-ui/index.html").expect(200);
         assertThat(page.contentType()).startsWith("text/html");
         assertThat(page.body()).contains("<div id=\"swagger-ui\">", "swagger-ui-bundle.js", "swagger-initializer.js");
+        // Its scripts are files of its own origin: no policy on this path may forbid them.
+        String policy = page.header("Content-Security-Policy");
+        assertThat(policy == null || policy.contains("script-src 'self'") || !policy.contains("script-src"))
+                .as("Content-Security-Policy %s", policy)
+                .isTrue();
         // Scripts the page loads come from the same paths, also without credentials.
         assertThat(anonymous()
                         .get("/swagger-ui/swagger-initializer.js")
