@@ -40,6 +40,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
     private final DeliveryProperties properties;
     private final MeterRegistry meters;
     private final AgentAdmission admission;
+    private final PollCounters polls;
     private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
     AgentGatewayService(
@@ -61,6 +62,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         this.properties = properties;
         this.meters = meters;
         this.admission = admission;
+        this.polls = new PollCounters(meters);
         cache.onNodeChange(watches::wakeNode);
         cache.onEnvironmentChange(watches::wakeEnvironment);
     }
@@ -80,7 +82,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         DesiredStateCache.Entry entry = entry(me);
         long known = request.getKnownGeneration();
         if (entry.generation() != known || request.getWaitSeconds() == 0) {
-            response.onNext(answer(me, known));
+            response.onNext(answer(me, known, request.getWaitSeconds() > 0));
             response.onCompleted();
             return;
         }
@@ -89,7 +91,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         var observer = (ServerCallStreamObserver<GetDesiredStateResponse>) response;
         WatchRegistry.Watch watch = watches.watch(me.nodeId(), me.environment(), known, observer, w -> {
             lastSeen.seen(me.nodeId());
-            return answer(me, w.knownGeneration);
+            return answer(me, w.knownGeneration, true);
         });
         watches.park(watch, wait, () -> entry(me).generation() == known);
     }
@@ -162,15 +164,17 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         response.onCompleted();
     }
 
-    private GetDesiredStateResponse answer(AgentIdentity me, long known) {
+    private GetDesiredStateResponse answer(AgentIdentity me, long known, boolean watch) {
         DesiredStateCache.Entry entry = entry(me);
         GetDesiredStateResponse.Builder b =
                 GetDesiredStateResponse.newBuilder().setSchedule(cache.schedule(me.environment()));
-        if (entry.generation() == known) {
-            b.setUnchanged(true);
-        } else {
+        boolean changed = entry.generation() != known;
+        if (changed) {
             b.setState(entry.state());
+        } else {
+            b.setUnchanged(true);
         }
+        polls.answered(watch, changed);
         return b.build();
     }
 

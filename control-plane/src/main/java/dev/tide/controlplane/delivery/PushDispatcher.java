@@ -82,6 +82,9 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     private final MeterRegistry meters;
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** tide.push.applies per environment, looked up once rather than built on every apply. */
+    private final Map<String, Counter> applyCounters = new ConcurrentHashMap<>();
+
     private final ApplyPermits permits = new ApplyPermits(this::later);
     private final PushSessionPool<PushSession> pool;
     private final AtomicBoolean reconciling = new AtomicBoolean();
@@ -417,10 +420,13 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
 
     @Override
     public void applied(String environment) {
-        Counter.builder("tide.push.applies")
-                .description("Apply messages sent to agents")
-                .tag("environment", environment)
-                .register(meters)
+        applyCounters
+                .computeIfAbsent(
+                        environment,
+                        env -> Counter.builder("tide.push.applies")
+                                .description("Apply messages sent to agents")
+                                .tag("environment", env)
+                                .register(meters))
                 .increment();
     }
 

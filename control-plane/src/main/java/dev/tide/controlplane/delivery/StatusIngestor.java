@@ -215,7 +215,8 @@ class StatusIngestor implements SmartLifecycle {
                         instant(e.getAt(), now),
                         e.getMessage())));
             }
-            reports.add(new TargetProgress.NodeReport(p.nodeId(), r.getAppliedGeneration(), events, apps));
+            reports.add(new TargetProgress.NodeReport(
+                    p.nodeId(), r.getAppliedGeneration(), events, apps, DesiredStateMapper.mode(r.getMode())));
         }
         Set<UUID> present = rows.writeNodes(nodeRows.values()); // a node removed meanwhile is skipped
         rows.writeActual(actualRows.values().stream()
