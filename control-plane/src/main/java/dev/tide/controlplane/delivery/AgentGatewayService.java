@@ -81,7 +81,8 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         lastSeen.seen(me.nodeId());
         DesiredStateCache.Entry entry = entry(me);
         long known = request.getKnownGeneration();
-        if (entry.generation() != known || request.getWaitSeconds() == 0) {
+        long knownSchedule = request.getKnownScheduleVersion();
+        if (entry.generation() != known || request.getWaitSeconds() == 0 || !scheduleKnown(me, knownSchedule)) {
             response.onNext(answer(me, known, request.getWaitSeconds() > 0));
             response.onCompleted();
             return;
@@ -93,7 +94,12 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
             lastSeen.seen(me.nodeId());
             return answer(me, w.knownGeneration, true);
         });
-        watches.park(watch, wait, () -> entry(me).generation() == known);
+        watches.park(watch, wait, () -> entry(me).generation() == known && scheduleKnown(me, knownSchedule));
+    }
+
+    /** Whether the agent follows the schedule in force (an agent that does not say is assumed to). */
+    private boolean scheduleKnown(AgentIdentity me, long knownVersion) {
+        return knownVersion == 0 || cache.schedule(me.environment()).getVersion() == knownVersion;
     }
 
     @Override

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,6 +210,41 @@ class AgentGatewayTests extends IntegrationTest {
         GetDesiredStateResponse answer = poll.get(10, TimeUnit.SECONDS);
         assertThat(answer.getUnchanged()).isTrue();
         assertThat(answer.getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+    }
+
+    @Test
+    void aWatchSentBeforeAModeSwitchButArrivingAfterItIsAnsweredAtOnce() throws Exception {
+        EnrollResponse node = enroll(enrollmentToken(), "in-flight");
+        long followed = node.getSchedule().getVersion();
+        assertThat(followed).isPositive();
+        // parks while the agent follows the schedule in force
+        CompletableFuture<GetDesiredStateResponse> current = agents.watch(
+                node,
+                AgentChannels.request(node, 0, 30).toBuilder()
+                        .setKnownScheduleVersion(followed)
+                        .build());
+        assertThat(current)
+                .failsWithin(Duration.ofMillis(300))
+                .withThrowableThat()
+                .isInstanceOf(TimeoutException.class);
+
+        as(admin())
+                .patch("/api/v1/environments/{env}", Map.of("mode", "PUSH"), env)
+                .expect(200);
+        assertThat(current.get(10, TimeUnit.SECONDS).getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+
+        // the same poll, on its way while the switch happened: no wait
+        long start = System.nanoTime();
+        GetDesiredStateResponse answer = agents.watch(
+                        node,
+                        AgentChannels.request(node, 0, 30).toBuilder()
+                                .setKnownScheduleVersion(followed)
+                                .build())
+                .get(10, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(answer.getUnchanged()).isTrue();
+        assertThat(answer.getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+        assertThat(answer.getSchedule().getVersion()).isGreaterThan(followed);
     }
 
     @Test
