@@ -28,6 +28,7 @@ import dev.tide.agent.supervise.Supervisor;
 import dev.tide.agent.tls.NodeTls;
 import dev.tide.agent.transport.Backoff;
 import dev.tide.agent.transport.CertificateRenewer;
+import dev.tide.agent.transport.CheckIn;
 import dev.tide.agent.transport.Enroller;
 import dev.tide.agent.transport.GatewayClient;
 import dev.tide.agent.transport.PullArtifactSource;
@@ -94,6 +95,7 @@ public final class Agent implements AutoCloseable {
     private StatusReporter reporter;
     private PushServer pushServer;
     private PullLoop pullLoop;
+    private CheckIn checkIn;
 
     public Agent(AgentConfig config) {
         this(config, AgentDependencies.defaults());
@@ -276,6 +278,16 @@ public final class Agent implements AutoCloseable {
         pullLoop.start();
         LogRotator rotator = new LogRotator(paths.apps(), config.logMaxBytes(), config.logKeep());
         timer.scheduleWithFixedDelay(rotator, 30, 30, TimeUnit.SECONDS);
+        if (pushServer != null) {
+            checkIn = new CheckIn(
+                    reporter,
+                    schedules,
+                    () -> advertisedEndpoint().map(HostPort::toString).orElse(""),
+                    timer,
+                    config.checkInInterval(),
+                    deps.random());
+            checkIn.start();
+        }
         renewer = new CertificateRenewer(tls, gateway, pushServer, schedules, timer, identity.nodeName(), deps.clock());
         renewer.start();
         ready = true;
@@ -414,6 +426,9 @@ public final class Agent implements AutoCloseable {
         }
         if (renewer != null) {
             renewer.stop();
+        }
+        if (checkIn != null) {
+            checkIn.stop();
         }
         if (pushServer != null) {
             pushServer.close();

@@ -34,6 +34,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
     private final EnrollmentService enrollment;
     private final DesiredStateCache cache;
     private final WatchRegistry watches;
+    private final PushEndpoints endpoints;
     private final StatusIngestor ingestor;
     private final LastSeenTracker lastSeen;
     private final ArtifactService artifacts;
@@ -47,6 +48,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
             EnrollmentService enrollment,
             DesiredStateCache cache,
             WatchRegistry watches,
+            PushEndpoints endpoints,
             StatusIngestor ingestor,
             LastSeenTracker lastSeen,
             ArtifactService artifacts,
@@ -56,6 +58,7 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         this.enrollment = enrollment;
         this.cache = cache;
         this.watches = watches;
+        this.endpoints = endpoints;
         this.ingestor = ingestor;
         this.lastSeen = lastSeen;
         this.artifacts = artifacts;
@@ -107,6 +110,9 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         AgentIdentity me = callerFor(request.getNodeId());
         count("ReportStatus", me.environment());
         lastSeen.seen(me.nodeId());
+        if (!request.getPushEndpoint().isEmpty()) {
+            endpoints.reported(me.nodeId(), request.getPushEndpoint()); // a push-mode agent's check-in
+        }
         ingestor.submit(me.nodeId(), request).whenComplete((ok, error) -> {
             if (error != null) {
                 io.grpc.Status status = GrpcErrors.toStatus(error);

@@ -240,6 +240,16 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                 .forEach(PushSession::close);
     }
 
+    /** A node that moved is dialled at its new endpoint now, not after the backoff of its failed dials. */
+    @org.springframework.context.event.EventListener
+    void endpointChanged(PushEndpoints.Changed event) {
+        pool.forget(event.nodeId());
+        PushSession session = pool.get(event.nodeId());
+        if (running && (session == null || session.isClosed())) {
+            scheduler.execute(this::reconcileSafely);
+        }
+    }
+
     /** Removing a node revokes it: its session ends now, not at the next reconcile. */
     @org.springframework.transaction.event.TransactionalEventListener
     void nodeRemoved(dev.tide.controlplane.node.NodeService.NodeRemoved event) {

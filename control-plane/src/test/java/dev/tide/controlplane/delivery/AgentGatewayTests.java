@@ -213,6 +213,38 @@ class AgentGatewayTests extends IntegrationTest {
     }
 
     @Test
+    void aCheckInMovesTheNodesPushEndpointAndABadOneIsRefusedByName() {
+        EnrollResponse node = enroll(enrollmentToken(), "mover");
+
+        gateway(node)
+                .reportStatus(StatusReport.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .setPushEndpoint("10.9.8.7:7070")
+                        .build());
+        assertThat(as(admin())
+                        .get("/api/v1/nodes/{id}", node.getNodeId())
+                        .expect(200)
+                        .json()
+                        .path("pushEndpoint")
+                        .asString())
+                .isEqualTo("10.9.8.7:7070");
+
+        StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
+                () -> gateway(node)
+                        .reportStatus(StatusReport.newBuilder()
+                                .setNodeId(node.getNodeId())
+                                .setPushEndpoint("no port here")
+                                .build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refused.getStatus().getDescription()).contains("push_endpoint");
+        assertThat(count(
+                        "select count(*) from node where id = ? and push_endpoint = '10.9.8.7:7070'",
+                        UUID.fromString(node.getNodeId())))
+                .isEqualTo(1);
+    }
+
+    @Test
     void aWatchSentBeforeAModeSwitchButArrivingAfterItIsAnsweredAtOnce() throws Exception {
         EnrollResponse node = enroll(enrollmentToken(), "in-flight");
         long followed = node.getSchedule().getVersion();

@@ -155,6 +155,33 @@ public final class StatusReporter {
         }
     }
 
+    /**
+     * Reports to the control plane directly, with the push endpoint, whatever the mode; events stay
+     * queued for the next ordinary report ({@link CheckIn}). The answer's schedule is followed.
+     */
+    void checkIn(String pushEndpoint) {
+        StatusReport report = build(new EventLog.Pending(0, java.util.List.of())).toBuilder()
+                .setPushEndpoint(pushEndpoint)
+                .build();
+        Futures.addCallback(
+                gateway.reportStatus(report),
+                new FutureCallback<ReportStatusResponse>() {
+                    @Override
+                    public void onSuccess(ReportStatusResponse response) {
+                        contact.run();
+                        schedules.update(response.getSchedule());
+                    }
+
+                    @Override
+                    public void onFailure(Throwable t) {
+                        log.warn(
+                                "check-in with the control plane failed ({}); trying again at the next one",
+                                t.getMessage());
+                    }
+                },
+                MoreExecutors.directExecutor());
+    }
+
     public StatusReport currentReport() {
         return build(events.pending());
     }
