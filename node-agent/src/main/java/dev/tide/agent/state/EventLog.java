@@ -83,11 +83,18 @@ public final class EventLog {
     }
 
     public synchronized Pending pending() {
+        return pendingAfter(0);
+    }
+
+    /** The events after {@code seq} (those not yet sent on the current session); lastSeq is 0 if none. */
+    public synchronized Pending pendingAfter(long seq) {
         List<Event> events = new ArrayList<>(entries.size());
         long last = 0;
         for (Entry e : entries) {
-            events.add(e.event());
-            last = e.seq();
+            if (e.seq() > seq) {
+                events.add(e.event());
+                last = e.seq();
+            }
         }
         return new Pending(last, events);
     }

@@ -39,6 +39,11 @@ public final class StatusReporter {
     private final boolean listening;
     private final Duration batchDelay;
     private final Object sendLock = new Object();
+    /** Guarded by sendLock: the session's report numbers, and the last event each one carried. */
+    private final java.util.NavigableMap<Long, Long> unacked = new java.util.TreeMap<>();
+
+    private long reportSeq;
+    private long sentUpTo;
     private PushSession session;
     private boolean dirty;
     private boolean scheduled;
@@ -131,8 +136,29 @@ public final class StatusReporter {
         synchronized (this) {
             session = newSession;
         }
+        synchronized (sendLock) {
+            // what the last session was sent but did not acknowledge goes out again on this one
+            sentUpTo = 0;
+            unacked.clear();
+        }
         contact.run();
         sendTo(newSession);
+    }
+
+    /** The control plane stored the session's reports up to {@code reportSeq}: their events are done. */
+    void acknowledged(long reportSeq) {
+        long upTo;
+        synchronized (sendLock) {
+            var done = unacked.headMap(reportSeq, true);
+            if (done.isEmpty()) {
+                return;
+            }
+            upTo = done.lastEntry().getValue();
+            done.clear();
+        }
+        if (upTo > 0) {
+            events.ack(upTo);
+        }
     }
 
     void detach(PushSession ended) {
@@ -143,14 +169,20 @@ public final class StatusReporter {
         }
     }
 
-    /** Sends a report on the session now; true when it went out. */
+    /**
+     * Sends a report on the session now, with the events not yet sent on it; true when it went out.
+     * Its events stay queued until the control plane acknowledges the report as stored.
+     */
     boolean sendTo(PushSession target) {
         synchronized (sendLock) {
-            EventLog.Pending pending = events.pending();
-            if (!target.sendStatus(build(pending))) {
+            EventLog.Pending pending = events.pendingAfter(sentUpTo);
+            long seq = ++reportSeq;
+            StatusReport report = build(pending).toBuilder().setReportSeq(seq).build();
+            if (!target.sendStatus(report)) {
                 return false;
             }
-            events.ack(pending.lastSeq());
+            sentUpTo = Math.max(sentUpTo, pending.lastSeq());
+            unacked.put(seq, sentUpTo);
             return true;
         }
     }
