@@ -115,6 +115,35 @@ class PushSessionTests {
     }
 
     @Test
+    void anApplyThatArrivesAfterANewerOneIsANoOp() throws Exception {
+        byte[] artifact = TestApps.helloTarGz();
+        String sha = TestApps.hashOf(artifact);
+        try (PushClient session = open()) {
+            session.next(AgentMessage::hasHello, WAIT);
+            session.send(apply(state(2, hello("2.0.0", sha, artifact.length, "/health", 30))));
+            session.next(AgentMessage::hasArtifactRequest, WAIT);
+            streamArtifact(session, sha, artifact);
+            session.next(status(2, AppState.HEALTHY), WAIT);
+            long pid = agent.state().apps().get("hello").pid();
+
+            // delayed on another path (a retry of an older session's send), it arrives last
+            session.send(apply(state(1, hello("1.0.0", sha, artifact.length, "/health", 30))));
+            session.send(ControlMessage.newBuilder()
+                    .setPing(Ping.newBuilder().setNonce(7))
+                    .build());
+            AgentMessage pong = session.next(AgentMessage::hasPong, WAIT);
+
+            assertThat(pong.getPong().getAppliedGeneration()).isEqualTo(2);
+            // the older apply is queued behind nothing and changes nothing, for as long as we look
+            await().during(Duration.ofMillis(700))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> agent.state().apps().get("hello").pid() == pid
+                            && agent.state().appliedGeneration() == 2
+                            && String.valueOf(get(harness.appPort, "/")).contains("version 2.0.0"));
+        }
+    }
+
+    @Test
     void eventsGoOutAgainOnTheNextSessionUntilTheControlPlaneAcknowledgesTheirReport() throws Exception {
         byte[] artifact = TestApps.helloTarGz();
         String sha = TestApps.hashOf(artifact);
