@@ -17,11 +17,11 @@ import tools.jackson.databind.JsonNode;
  * The agent killed with SIGKILL in the middle of an apply, round after round: each time the
  * restarted agent finishes the deployment, and exactly one process of the application runs and
  * answers on its port, never an orphan of the killed agent's apply. Rounds: {@code
- * -Dtide.e2e.crash-rounds} (5 in the build; the fault suite's long version runs 10 or more, see
+ * -Dtide.e2e.crash-rounds} (3 in the build; the fault suite's long version runs 10 or more, see
  * docs/reliability.md).
  */
 class AgentCrashE2eTests {
-    private static final int ROUNDS = Integer.getInteger("tide.e2e.crash-rounds", 5);
+    private static final int ROUNDS = Integer.getInteger("tide.e2e.crash-rounds", 3);
     private static final Set<String> APPLYING = Set.of("DELIVERED", "APPLIED");
 
     @TempDir
