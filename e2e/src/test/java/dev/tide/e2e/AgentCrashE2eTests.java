@@ -3,14 +3,10 @@ package dev.tide.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,26 +16,9 @@ import tools.jackson.databind.JsonNode;
  * -Dtide.e2e.crash-rounds} (3 in the build; the fault suite's long version runs 10 or more, see
  * docs/reliability.md).
  */
-class AgentCrashE2eTests {
+class AgentCrashE2eTests extends FleetTest {
     private static final int ROUNDS = Integer.getInteger("tide.e2e.crash-rounds", 3);
     private static final Set<String> APPLYING = Set.of("DELIVERED", "APPLIED");
-
-    @TempDir
-    static Path dir;
-
-    static Fleet fleet;
-
-    @BeforeAll
-    static void startControlPlane() {
-        fleet = new Fleet(dir);
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     @Test
     void anAgentKilledDuringAnApplyConvergesEveryTimeAndLeavesNoOrphan() throws Exception {

@@ -8,15 +8,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -25,25 +21,8 @@ import tools.jackson.databind.JsonNode;
  * plane reports itself not ready meanwhile, and the deployment finishes with every target's
  * delivered, applied and healthy times recorded (no status report lost).
  */
-class DatabaseOutageE2eTests {
-    @TempDir
-    static Path dir;
-
-    static Fleet fleet;
-
+class DatabaseOutageE2eTests extends FleetTest {
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void startControlPlane() {
-        fleet = new Fleet(dir);
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     @Test
     void aDeploymentFinishesThroughAPostgresCrashAndRestartAndLosesNoStatus() throws Exception {
