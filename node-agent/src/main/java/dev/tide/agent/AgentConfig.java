@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  *     null when the agent was not started by the launcher (it then cannot upgrade itself)
  * @param upgradeTimeout how long a new agent version has to reach the control plane before it is
  *     reverted
+ * @param checkInterval how often running applications are health-probed and their release files
+ *     compared with what was prepared ({@code PeriodicCheck}); zero turns it off
  */
 public record AgentConfig(
         HostPort controlPlane,
@@ -54,7 +56,8 @@ public record AgentConfig(
         long unpackMaxBytes,
         int unpackMaxEntries,
         Path upgradeDir,
-        Duration upgradeTimeout) {
+        Duration upgradeTimeout,
+        Duration checkInterval) {
 
     /** Node names as the control plane accepts them. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-_.]{0,62}");
@@ -88,6 +91,11 @@ public record AgentConfig(
         require(unpackMaxBytes == 0 || unpackMaxBytes >= 1 << 20, "--unpack-max-size", "must be at least 1MB");
         require(unpackMaxEntries >= 1, "--unpack-max-entries", "must be at least 1");
         positive(upgradeTimeout, "--upgrade-timeout");
+        require(
+                checkInterval != null
+                        && (checkInterval.isZero() || checkInterval.compareTo(Duration.ofMillis(100)) >= 0),
+                "--check-interval",
+                "must be 0 (off) or at least 100ms");
         dataDir = dataDir.toAbsolutePath().normalize();
         upgradeDir = upgradeDir == null ? null : upgradeDir.toAbsolutePath().normalize();
     }
@@ -137,6 +145,7 @@ public record AgentConfig(
         b.unpackMaxEntries = unpackMaxEntries;
         b.upgradeDir = upgradeDir;
         b.upgradeTimeout = upgradeTimeout;
+        b.checkInterval = checkInterval;
         return b;
     }
 
@@ -183,6 +192,7 @@ public record AgentConfig(
         private int unpackMaxEntries = UnpackLimits.DEFAULT_MAX_ENTRIES;
         private Path upgradeDir;
         private Duration upgradeTimeout = Duration.ofMinutes(2);
+        private Duration checkInterval = Duration.ofSeconds(30);
 
         private Builder(HostPort controlPlane, Path dataDir) {
             this.controlPlane = controlPlane;
@@ -279,6 +289,11 @@ public record AgentConfig(
             return this;
         }
 
+        public Builder checkInterval(Duration v) {
+            checkInterval = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(
                     controlPlane,
@@ -298,7 +313,8 @@ public record AgentConfig(
                     unpackMaxBytes,
                     unpackMaxEntries,
                     upgradeDir,
-                    upgradeTimeout);
+                    upgradeTimeout,
+                    checkInterval);
         }
     }
 }
