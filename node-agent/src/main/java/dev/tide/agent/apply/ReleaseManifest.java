@@ -7,6 +7,7 @@ import dev.tide.agent.state.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -33,12 +34,16 @@ record ReleaseManifest(Map<String, FileEntry> files) {
         files = new TreeMap<>(files);
     }
 
-    /** Reads every regular file under {@code dir} (symbolic links are not followed). */
+    /**
+     * Reads every regular file under {@code dir}. Symbolic links (the unpacker lets them point
+     * inside the folder only) are not recorded: the files they point to are.
+     */
     static ReleaseManifest of(Path dir) throws IOException {
         Map<String, FileEntry> files = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path file : (Iterable<Path>) walk::iterator) {
-                BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+                BasicFileAttributes attrs =
+                        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (attrs.isRegularFile()) {
                     files.put(relative(dir, file), entry(file, attrs, Sha256.hex(file)));
                 }

@@ -293,6 +293,21 @@ class PeriodicCheckTests {
     }
 
     @Test
+    void aSymbolicLinkInsideTheReleaseIsNotDrift() throws Exception {
+        Path folder = Files.createDirectories(paths.release("web", "2"));
+        Files.writeString(folder.resolve("app-2.0.jar"), "jar");
+        Files.createSymbolicLink(folder.resolve("app.jar"), Path.of("app-2.0.jar"));
+        ReleaseManifest.of(folder).save(paths.manifest("web", "2"));
+
+        assertThat(ReleaseManifest.load(paths.manifest("web", "2"))
+                        .orElseThrow()
+                        .files())
+                .containsOnlyKeys("app-2.0.jar");
+        assertThat(new DriftCheck(paths).changed("web", "2", DriftCheck.Allowance.perRound()))
+                .isEmpty();
+    }
+
+    @Test
     void theManifestIsKeptOutsideTheReleaseFolder() throws Exception {
         ReleaseManifest manifest =
                 ReleaseManifest.load(paths.manifest("web", "1")).orElseThrow();
