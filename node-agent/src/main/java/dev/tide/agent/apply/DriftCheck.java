@@ -50,6 +50,8 @@ final class DriftCheck {
         final ReleaseManifest manifest;
         final List<String> names;
         int next;
+        /** Files found unchanged in a row, across rounds: the whole folder once it reaches names.size(). */
+        int cleanRun;
 
         Loaded(String version, FileTime savedAt, ReleaseManifest manifest) {
             this.version = version;
@@ -109,14 +111,28 @@ final class DriftCheck {
             loaded.next = (loaded.next + 1) % size;
             if (now == null || now.size() != expected.size()) {
                 changed.add(name + (attrs == null ? " (missing)" : " (changed)"));
+                loaded.cleanRun = 0;
+            } else {
+                loaded.cleanRun++;
             }
         }
         if (refreshed) {
             loaded.manifest.save(paths.manifest(app, version));
-            byApp.put(app, new Loaded(version, savedAt(app, version), loaded.manifest));
-            byApp.get(app).next = loaded.next;
+            Loaded again = new Loaded(version, savedAt(app, version), loaded.manifest);
+            again.next = loaded.next;
+            again.cleanRun = loaded.cleanRun;
+            byApp.put(app, again);
         }
         return changed;
+    }
+
+    /**
+     * True when every file of the app's manifest was last found unchanged (a large folder takes
+     * several rounds to cover), or the app has no manifest.
+     */
+    boolean clean(String app) {
+        Loaded loaded = byApp.get(app);
+        return loaded == null || loaded.cleanRun >= loaded.names.size();
     }
 
     /** Forgets what was read for {@code app}: its release was prepared again. */

@@ -126,8 +126,12 @@ public final class PeriodicCheck {
             return false;
         }
         if (changed.isEmpty()) {
-            unrestorable.remove(app + "@" + version);
-            return false;
+            String key = app + "@" + version;
+            if (drift.clean(app)) {
+                unrestorable.remove(key);
+                return false;
+            }
+            return unrestorable.contains(key); // a drift not restored stays until every file was seen as prepared
         }
         String what = "release files changed on disk: " + named(changed);
         long gen = state.appliedGeneration();

@@ -267,6 +267,22 @@ class PeriodicCheckTests {
     }
 
     @Test
+    void driftThatCouldNotBeRestoredEndsWhenTheFilesAreAsPreparedAgain() throws Exception {
+        Files.delete(artifact);
+        Path file = paths.release("web", "1").resolve("app.txt");
+        Files.writeString(file, "patched");
+        rounds(1);
+        assertThat(state.app("web").state()).isEqualTo(AppState.UNHEALTHY);
+
+        Files.writeString(file, "the app"); // put back by hand
+        rounds(1);
+
+        assertThat(state.app("web").state()).isEqualTo(AppState.HEALTHY);
+        assertThat(probes).hasValue(1);
+        assertThat(events(EventType.DRIFTED)).hasSize(1);
+    }
+
+    @Test
     void aCachedArtifactThatNoLongerMatchesItsSha256IsNotUsed() throws Exception {
         Files.write(artifact, TestApps.tarGz(Map.of("app.txt", "evil".getBytes(StandardCharsets.UTF_8))));
         Path file = paths.release("web", "1").resolve("app.txt");
