@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Tide's example application: a tiny HTTP server in one source file, run as {@code java
@@ -13,7 +14,9 @@ import java.util.concurrent.CountDownLatch;
  * APP_VERSION (default: TIDE_VERSION, set by the agent). {@code /} answers the greeting with the
  * version and the node name; {@code /health} answers 200, or 503 on the nodes named in
  * UNHEALTHY_ON (comma-separated), which makes a release that is bad on some nodes easy to try
- * (see the rollback walkthrough in docs/orchestration.md). Stops cleanly on SIGTERM.
+ * (see the rollback walkthrough in docs/orchestration.md). {@code /hang} makes it hang: it stops
+ * answering every request, {@code /health} included, while its process stays up, which is what the
+ * agent's periodic check restarts (docs/troubleshooting.md). Stops cleanly on SIGTERM.
  */
 public class Hello {
     public static void main(String[] args) throws Exception {
@@ -34,13 +37,27 @@ public class Hello {
         });
         server.createContext(
                 "/health", exchange -> send(exchange, healthy ? 200 : 503, healthy ? "ok\n" : "unhealthy\n"));
+        AtomicBoolean hanging = new AtomicBoolean();
+        server.createContext("/hang", exchange -> {
+            // The server's single thread never returns: no request is answered any more.
+            hanging.set(true);
+            while (true) {
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    // keep hanging
+                }
+            }
+        });
         server.start();
         System.out.println("hello " + version + " listening on port " + port);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("hello " + version + " stopping");
-            server.stop(1);
+            if (!hanging.get()) {
+                server.stop(1); // waits for the server's thread, which a hang keeps forever
+            }
             stopped.countDown();
         }));
         stopped.await();

@@ -20,6 +20,9 @@ final class AgentProcess implements AutoCloseable {
     final Path log;
     private final ControlPlaneProcess controlPlane;
     private final String token;
+    /** Flags added to the usual ones, e.g. {@code --check-interval 1s}. */
+    private final List<String> extraArgs = new ArrayList<>();
+
     private Process process;
 
     AgentProcess(ControlPlaneProcess controlPlane, String token, String name, Path dataDir) {
@@ -42,6 +45,12 @@ final class AgentProcess implements AutoCloseable {
         this.appPort = appPort;
         this.appPort2 = appPort2;
         this.log = dataDir.resolveSibling(name + ".log");
+    }
+
+    /** Adds flags to those the agent starts with; before {@link #start}. */
+    AgentProcess withArgs(String... args) {
+        extraArgs.addAll(List.of(args));
+        return this;
     }
 
     AgentProcess start() {
@@ -99,6 +108,7 @@ final class AgentProcess implements AutoCloseable {
         if (token != null) {
             cmd.addAll(List.of("--enroll-token", token));
         }
+        cmd.addAll(extraArgs);
         return cmd;
     }
 

@@ -14,10 +14,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,7 @@ import tools.jackson.databind.JsonNode;
  */
 class DeliveryE2eTests extends FleetTest {
     private static final Duration DEPLOY = Duration.ofSeconds(120);
+    private static final Duration RECOVER = Duration.ofSeconds(30);
 
     @AfterEach
     void stopAgents(TestInfo test) {
@@ -249,6 +252,109 @@ class DeliveryE2eTests extends FleetTest {
             assertThat(files.filter(p -> p.getFileName().toString().equals("escaped.txt")))
                     .isEmpty();
         }
+    }
+
+    /**
+     * A node that drifts after a deployment: an agent checking its applications every second, and
+     * the example application killed, hung and tampered with. Each time the agent puts it back and
+     * the API shows what happened; the deployment is not touched.
+     */
+    @Test
+    void aKilledAHungAndATamperedAppAreEachPutBackAndReported() throws Exception {
+        fleet.environment("drift", "PULL", true, 30);
+        AgentProcess agent = fleet.enrolledAgent(fleet.enrollmentToken("drift"), "dr-1", "--check-interval", "1s");
+        await().atMost(Duration.ofSeconds(60)).until(() -> fleet.nodes("drift").size() == 1);
+        fleet.application("hello-dr", List.of());
+        fleet.compiledRelease("hello-dr", "1.0.0", "port", List.of());
+        String deployment = fleet.deploy("drift", "hello-dr", "1.0.0");
+        try {
+            fleet.awaitDeployment(deployment, "SUCCEEDED", Duration.ofSeconds(60));
+        } catch (AssertionError | org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionFailedError("not deployed: " + fleet.diagnostics(), e);
+        }
+        assertThat(actual().get("running").get("version").asString()).isEqualTo("1.0.0");
+
+        // (a) kill -9: the supervisor starts it again
+        ProcessHandle first = app().orElseThrow();
+        long killedAt = System.nanoTime();
+        first.destroyForcibly();
+        ProcessHandle second = awaitAnsweringAgain(first, agent.appPort);
+        measured("killed app answering again", killedAt);
+        awaitLastEvent("RESTARTED", "process restarted after it exited");
+
+        // (b) hung: alive, but its health check times out three times in a row
+        long hungAt = System.nanoTime();
+        hang(agent.appPort);
+        ProcessHandle third = awaitAnsweringAgain(second, agent.appPort);
+        measured("hung app answering again", hungAt);
+        assertThat(second.isAlive()).isFalse();
+        awaitLastEvent("RESTARTED", "process restarted: hung: health check GET http://127.0.0.1:" + agent.appPort);
+        assertThat(third.pid()).isNotEqualTo(second.pid());
+
+        // (c) a release file edited on disk: restored from the verified artifact, app restarted
+        Path classFile = agent.dataDir.resolve("apps/hello-dr/current/Hello.class");
+        byte[] original = Files.readAllBytes(classFile);
+        long editedAt = System.nanoTime();
+        Files.writeString(classFile, "tampered", StandardOpenOption.APPEND);
+        JsonNode drifted = awaitLastEvent("DRIFTED", "Hello.class (changed)");
+        measured("edited release file restored and reported", editedAt);
+        assertThat(drifted.get("message").asString()).contains("restored from the verified artifact");
+        assertThat(Files.readAllBytes(classFile)).isEqualTo(original);
+        awaitAnsweringAgain(third, agent.appPort);
+        await().atMost(RECOVER).untilAsserted(() -> {
+            JsonNode node = fleet.nodes("drift").get(0);
+            assertThat(node.get("converged").asBoolean()).isTrue();
+            assertThat(actual().get("state").asString()).isEqualTo("HEALTHY");
+        });
+        // Nothing of this touched the deployment: it stays as it finished.
+        assertThat(fleet.deployment(deployment).get("state").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    /** Prints how long a recovery took, for docs/reliability.md. */
+    private static void measured(String what, long sinceNanos) {
+        System.out.printf(
+                "measured: %s in %d ms; last event %s%n",
+                what, (System.nanoTime() - sinceNanos) / 1_000_000, actual().get("lastEvent"));
+    }
+
+    private static JsonNode actual() {
+        return fleet.nodes("drift").get(0).get("applications").get(0).get("actual");
+    }
+
+    private static Optional<ProcessHandle> app() {
+        return fleet.applicationProcesses().stream().findFirst();
+    }
+
+    /** Waits until another process of the app answers on {@code port}. */
+    private static ProcessHandle awaitAnsweringAgain(ProcessHandle before, int port) {
+        return await().atMost(RECOVER)
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> app().filter(p -> p.pid() != before.pid())
+                                .filter(p -> fleet.answer(port) != null)
+                                .orElse(null),
+                        p -> p != null);
+    }
+
+    private static JsonNode awaitLastEvent(String type, String messagePart) {
+        return await().atMost(RECOVER)
+                .pollInterval(Duration.ofMillis(250))
+                .until(
+                        () -> actual().get("lastEvent"),
+                        e -> e != null
+                                && !e.isNull()
+                                && e.get("type").asString().equals(type)
+                                && e.get("message").asString().contains(messagePart));
+    }
+
+    /** Asks the app to hang; it never answers that request. */
+    private static void hang(int port) throws Exception {
+        java.net.http.HttpClient.newHttpClient()
+                .sendAsync(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/hang"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding());
+        await().atMost(Duration.ofSeconds(5)).until(() -> fleet.answer(port) == null);
     }
 
     private static void awaitSucceeded(String deployment) {

@@ -101,8 +101,10 @@ final class Fleet implements AutoCloseable {
     }
 
     /** Starts an agent that enrolls with {@code token}, e.g. one an operator created in the console. */
-    AgentProcess enrolledAgent(String token, String name) {
-        AgentProcess agent = new AgentProcess(controlPlane, token, name, dir.resolve("agents/" + name)).start();
+    AgentProcess enrolledAgent(String token, String name, String... extraArgs) {
+        AgentProcess agent = new AgentProcess(controlPlane, token, name, dir.resolve("agents/" + name))
+                .withArgs(extraArgs)
+                .start();
         agents.add(agent);
         return agent;
     }

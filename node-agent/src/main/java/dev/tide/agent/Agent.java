@@ -5,6 +5,7 @@ import dev.tide.agent.apply.ArtifactCache;
 import dev.tide.agent.apply.ArtifactSource;
 import dev.tide.agent.apply.Converger;
 import dev.tide.agent.apply.FileModes;
+import dev.tide.agent.apply.PeriodicCheck;
 import dev.tide.agent.apply.Readopter;
 import dev.tide.agent.apply.ReleasePreparer;
 import dev.tide.agent.apply.ReleaseTrust;
@@ -276,6 +277,7 @@ public final class Agent implements AutoCloseable {
                 config.rpcTimeout());
         schedules.onChange(pullLoop::scheduleChanged);
         pullLoop.start();
+        schedulePeriodicCheck(converger.periodicCheck(cache));
         LogRotator rotator = new LogRotator(paths.apps(), config.logMaxBytes(), config.logKeep());
         timer.scheduleWithFixedDelay(rotator, 30, 30, TimeUnit.SECONDS);
         if (pushServer != null) {
@@ -298,6 +300,37 @@ public final class Agent implements AutoCloseable {
                 identity.environment(),
                 schedules.mode(),
                 AgentVersion.get());
+    }
+
+    /**
+     * Every {@code --check-interval}, one round of the check on the serial executor, after whatever
+     * is queued there (an apply): never more than one round queued at a time.
+     */
+    private void schedulePeriodicCheck(PeriodicCheck check) {
+        long every = config.checkInterval().toMillis();
+        if (every == 0) {
+            return;
+        }
+        AtomicBoolean queued = new AtomicBoolean();
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    if (!stopping && queued.compareAndSet(false, true)) {
+                        serial.execute(() -> {
+                            try {
+                                check.run();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } catch (RuntimeException e) {
+                                log.error("periodic check failed", e);
+                            } finally {
+                                queued.set(false);
+                            }
+                        });
+                    }
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  *     null when the agent was not started by the launcher (it then cannot upgrade itself)
  * @param upgradeTimeout how long a new agent version has to reach the control plane before it is
  *     reverted
+ * @param checkInterval how often running applications are health-probed and their release files
+ *     compared with what was prepared ({@code PeriodicCheck}); zero turns it off
  */
 public record AgentConfig(
         HostPort controlPlane,
@@ -57,7 +59,8 @@ public record AgentConfig(
         int unpackMaxEntries,
         Duration checkInInterval,
         Path upgradeDir,
-        Duration upgradeTimeout) {
+        Duration upgradeTimeout,
+        Duration checkInterval) {
 
     /** Node names as the control plane accepts them. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-_.]{0,62}");
@@ -95,6 +98,11 @@ public record AgentConfig(
                 checkInInterval != null && checkInInterval.compareTo(Duration.ofSeconds(1)) >= 0,
                 "--check-in-interval",
                 "must be at least 1s");
+        require(
+                checkInterval != null
+                        && (checkInterval.isZero() || checkInterval.compareTo(Duration.ofMillis(100)) >= 0),
+                "--check-interval",
+                "must be 0 (off) or at least 100ms");
         dataDir = dataDir.toAbsolutePath().normalize();
         upgradeDir = upgradeDir == null ? null : upgradeDir.toAbsolutePath().normalize();
     }
@@ -145,6 +153,7 @@ public record AgentConfig(
         b.checkInInterval = checkInInterval;
         b.upgradeDir = upgradeDir;
         b.upgradeTimeout = upgradeTimeout;
+        b.checkInterval = checkInterval;
         return b;
     }
 
@@ -192,6 +201,7 @@ public record AgentConfig(
         private Duration checkInInterval = Duration.ofMinutes(5);
         private Path upgradeDir;
         private Duration upgradeTimeout = Duration.ofMinutes(2);
+        private Duration checkInterval = Duration.ofSeconds(30);
 
         private Builder(HostPort controlPlane, Path dataDir) {
             this.controlPlane = controlPlane;
@@ -293,6 +303,11 @@ public record AgentConfig(
             return this;
         }
 
+        public Builder checkInterval(Duration v) {
+            checkInterval = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(
                     controlPlane,
@@ -313,7 +328,8 @@ public record AgentConfig(
                     unpackMaxEntries,
                     checkInInterval,
                     upgradeDir,
-                    upgradeTimeout);
+                    upgradeTimeout,
+                    checkInterval);
         }
     }
 }

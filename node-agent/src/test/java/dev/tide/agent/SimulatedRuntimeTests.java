@@ -61,6 +61,7 @@ class SimulatedRuntimeTests {
         return AppRelease.newBuilder()
                 .setApplication(name)
                 .setVersion(version)
+                .setReleaseId("rel-" + name + "-" + version)
                 .setArtifactSha256(sha)
                 .setArtifactSize(size)
                 .addStart("/opt/" + name + "/bin/run")
@@ -105,6 +106,39 @@ class SimulatedRuntimeTests {
         assertThat(runtime.stopped).containsExactly("web");
         assertThat(runtime.startedApps()).containsExactly("api", "web"); // api was not restarted
         assertThat(cp.status("api").orElseThrow().getState()).isEqualTo(AppState.HEALTHY);
+        await().until(() -> reported(gen, EventType.APP_STOPPED));
+        assertThat(cp.events())
+                .filteredOn(e -> e.getType() == EventType.APP_STOPPED)
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getApplication()).isEqualTo("web");
+                    assertThat(e.getVersion()).isEqualTo("1");
+                    assertThat(e.getMessage()).isEqualTo("no longer desired on this node");
+                });
+        AppStatus web = cp.status("web").orElseThrow();
+        assertThat(web.getVersion()).isEqualTo("1"); // the release it last ran
+        assertThat(web.getRunningVersion()).isEmpty(); // nothing runs
+    }
+
+    @Test
+    void theRunningReleaseIsReportedBesideTheOneBeingApplied() throws Exception {
+        start(BATCHED);
+        cp.publish(app("api", "1"));
+        await().until(() -> cp.status("api")
+                .map(s -> s.getState() == AppState.HEALTHY
+                        && s.getRunningVersion().equals("1"))
+                .orElse(false));
+        assertThat(cp.status("api").orElseThrow().getRunningReleaseId()).isEqualTo("rel-api-1");
+        runtime.unhealthyApps.add("api");
+        long second = cp.publish(app("api", "2"));
+
+        await().until(() ->
+                cp.latestReport().map(r -> r.getAppliedGeneration() == second).orElse(false));
+        AppStatus api = cp.status("api").orElseThrow();
+        assertThat(api.getState()).isEqualTo(AppState.FAILED);
+        assertThat(api.getVersion()).isEqualTo("2"); // the release that failed
+        assertThat(api.getRunningVersion()).isEqualTo("1"); // rolled back: 1 runs
+        assertThat(api.getRunningReleaseId()).isEqualTo("rel-api-1");
     }
 
     @Test

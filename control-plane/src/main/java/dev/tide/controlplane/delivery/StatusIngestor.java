@@ -7,6 +7,7 @@ import dev.tide.controlplane.node.NodeDesired;
 import dev.tide.controlplane.system.DatabaseOutage;
 import dev.tide.proto.agent.v1.AppStatus;
 import dev.tide.proto.agent.v1.Event;
+import dev.tide.proto.agent.v1.EventType;
 import dev.tide.proto.agent.v1.StatusReport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -14,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,6 +47,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 class StatusIngestor implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(StatusIngestor.class);
     private static final int MAX_BATCH = 2000;
+    /** Events about a running application, kept as its last event ({@link #lastRunningEvents}). */
+    private static final Set<EventType> RUNNING_EVENTS =
+            EnumSet.of(EventType.RESTARTED, EventType.APP_STOPPED, EventType.DRIFTED);
     /** The gathering window while the fleet is quiet. */
     static final Duration QUIET_WINDOW = Duration.ofMillis(10);
     /** A batch at least this large means the fleet is busy: gather for the whole interval. */
@@ -203,9 +208,11 @@ class StatusIngestor implements SmartLifecycle {
                             newer.agentVersion() != null ? newer.agentVersion() : older.agentVersion(),
                             now));
             List<TargetProgress.AppState> apps = new ArrayList<>();
+            Map<String, Event> lastEvents = lastRunningEvents(r);
             for (AppStatus s : r.getApplicationsList()) {
                 UUID releaseId = uuid(s.getReleaseId()).orElse(null);
-                actualRows.put(
+                Event last = lastEvents.get(s.getApplication());
+                actualRows.merge(
                         new NodeDesired.Key(p.nodeId(), s.getApplication()),
                         new StatusRows.ActualRow(
                                 p.nodeId(),
@@ -215,7 +222,13 @@ class StatusIngestor implements SmartLifecycle {
                                 s.getState().name(),
                                 truncate(s.getMessage()),
                                 r.getAppliedGeneration(),
-                                now));
+                                now,
+                                uuid(s.getRunningReleaseId()).orElse(null),
+                                s.getRunningVersion().isEmpty() ? null : s.getRunningVersion(),
+                                last == null ? null : last.getType().name(),
+                                last == null ? null : instant(last.getAt(), now),
+                                last == null ? null : truncate(last.getMessage())),
+                        (older, newer) -> newer.after(older));
                 apps.add(new TargetProgress.AppState(
                         s.getApplication(), releaseId, s.getState().name(), s.getMessage()));
             }
@@ -240,10 +253,29 @@ class StatusIngestor implements SmartLifecycle {
                 reports.stream().filter(r -> present.contains(r.nodeId())).toList());
     }
 
+    /**
+     * Per application, the last event about its running process that no deployment waits for
+     * (restarts, stops, drift): kept on its node_actual row so the API and console show it.
+     */
+    private static Map<String, Event> lastRunningEvents(StatusReport r) {
+        Map<String, Event> last = new HashMap<>();
+        for (Event e : r.getEventsList()) {
+            if (RUNNING_EVENTS.contains(e.getType())) {
+                last.put(e.getApplication(), e);
+            }
+        }
+        return last;
+    }
+
     private static String truncate(String message) {
         return message.length() <= 2000 ? message : message.substring(0, 1997) + "...";
     }
 
+    /**
+     * The deployment step an event is, if any. Events about a running application (RESTARTED,
+     * APP_STOPPED, DRIFTED: the release stays the same) and types this control plane does not know
+     * yet move no deployment target.
+     */
     private static Optional<TargetProgress.Step> step(Event e) {
         return switch (e.getType()) {
             case DELIVERED -> Optional.of(TargetProgress.Step.DELIVERED);

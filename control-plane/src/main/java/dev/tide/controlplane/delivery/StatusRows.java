@@ -38,9 +38,11 @@ class StatusRows {
 
     private static final String UPSERT_ACTUAL = """
             insert into node_actual
-              (node, application, release_id, release_version, state, message, applied_generation, reported_at)
+              (node, application, release_id, release_version, state, message, applied_generation, reported_at,
+               running_release_id, running_version, last_event, last_event_at, last_event_message)
             select * from unnest(?::uuid[], ?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[],
-                                 ?::bigint[], ?::timestamptz[])
+                                 ?::bigint[], ?::timestamptz[], ?::uuid[], ?::varchar[], ?::varchar[],
+                                 ?::timestamptz[], ?::varchar[])
             order by 1, 2
             on conflict (node, application) do update set
               release_id = excluded.release_id,
@@ -48,13 +50,23 @@ class StatusRows {
               state = excluded.state,
               message = excluded.message,
               applied_generation = excluded.applied_generation,
-              reported_at = excluded.reported_at
+              reported_at = excluded.reported_at,
+              running_release_id = excluded.running_release_id,
+              running_version = excluded.running_version,
+              last_event = coalesce(excluded.last_event, node_actual.last_event),
+              last_event_at = case when excluded.last_event is null
+                                   then node_actual.last_event_at else excluded.last_event_at end,
+              last_event_message = case when excluded.last_event is null
+                                        then node_actual.last_event_message else excluded.last_event_message end
             """;
 
     /** What one node's reports in a batch say about the node itself, merged. */
     record NodeRow(UUID id, long appliedGeneration, DeliveryMode mode, String agentVersion, Instant at) {}
 
-    /** The last reported state of one application on one node. */
+    /**
+     * The last reported state of one application on one node; {@code lastEvent} null when the
+     * report carried no event about the running application (the stored one is kept).
+     */
     record ActualRow(
             UUID node,
             String application,
@@ -63,7 +75,33 @@ class StatusRows {
             String state,
             String message,
             long appliedGeneration,
-            Instant at) {}
+            Instant at,
+            UUID runningReleaseId,
+            String runningVersion,
+            String lastEvent,
+            Instant lastEventAt,
+            String lastEventMessage) {
+
+        /** This row, keeping {@code older}'s event when it has none of its own. */
+        ActualRow after(ActualRow older) {
+            return lastEvent != null || older.lastEvent == null
+                    ? this
+                    : new ActualRow(
+                            node,
+                            application,
+                            releaseId,
+                            version,
+                            state,
+                            message,
+                            appliedGeneration,
+                            at,
+                            runningReleaseId,
+                            runningVersion,
+                            older.lastEvent,
+                            older.lastEventAt,
+                            older.lastEventMessage);
+        }
+    }
 
     private final JdbcTemplate jdbc;
 
@@ -187,6 +225,38 @@ class StatusRows {
                             connection,
                             "timestamptz",
                             rows.stream().map(r -> Timestamp.from(r.at())).toArray()));
+            ps.setArray(
+                    9,
+                    array(
+                            connection,
+                            "uuid",
+                            rows.stream().map(ActualRow::runningReleaseId).toArray()));
+            ps.setArray(
+                    10,
+                    array(
+                            connection,
+                            "varchar",
+                            rows.stream().map(ActualRow::runningVersion).toArray()));
+            ps.setArray(
+                    11,
+                    array(
+                            connection,
+                            "varchar",
+                            rows.stream().map(ActualRow::lastEvent).toArray()));
+            ps.setArray(
+                    12,
+                    array(
+                            connection,
+                            "timestamptz",
+                            rows.stream()
+                                    .map(r -> r.lastEventAt() == null ? null : Timestamp.from(r.lastEventAt()))
+                                    .toArray()));
+            ps.setArray(
+                    13,
+                    array(
+                            connection,
+                            "varchar",
+                            rows.stream().map(ActualRow::lastEventMessage).toArray()));
             return ps;
         });
     }

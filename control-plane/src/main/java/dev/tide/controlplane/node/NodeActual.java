@@ -40,6 +40,21 @@ public class NodeActual {
     @Column(name = "reported_at", nullable = false)
     private Instant reportedAt;
 
+    @Column(name = "running_release_id")
+    private UUID runningReleaseId;
+
+    @Column(name = "running_version")
+    private String runningVersion;
+
+    @Column(name = "last_event")
+    private String lastEvent;
+
+    @Column(name = "last_event_at")
+    private Instant lastEventAt;
+
+    @Column(name = "last_event_message")
+    private String lastEventMessage;
+
     protected NodeActual() {}
 
     public UUID getNode() {
@@ -72,5 +87,27 @@ public class NodeActual {
 
     public Instant getReportedAt() {
         return reportedAt;
+    }
+
+    /** The release whose process runs; null when none does, or the agent predates the field. */
+    public UUID getRunningReleaseId() {
+        return runningReleaseId;
+    }
+
+    public String getRunningVersion() {
+        return runningVersion;
+    }
+
+    /** The last RESTARTED, APP_STOPPED or DRIFTED event of the application; null when none came. */
+    public String getLastEvent() {
+        return lastEvent;
+    }
+
+    public Instant getLastEventAt() {
+        return lastEventAt;
+    }
+
+    public String getLastEventMessage() {
+        return lastEventMessage;
     }
 }

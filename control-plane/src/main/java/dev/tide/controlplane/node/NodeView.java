@@ -30,9 +30,23 @@ public record NodeView(
     /** A release by id and version. */
     public record ReleaseRef(UUID releaseId, String version) {}
 
-    /** What the agent last reported for one application. */
+    /**
+     * What the agent last reported for one application: the release it shows (the one being
+     * applied, or whose apply failed, when there is one), the release that runs, and the last
+     * event about the running application (RESTARTED, APP_STOPPED, DRIFTED; null if none came).
+     */
     public record ActualView(
-            UUID releaseId, String version, String state, String message, long appliedGeneration, Instant reportedAt) {}
+            UUID releaseId,
+            String version,
+            String state,
+            String message,
+            long appliedGeneration,
+            Instant reportedAt,
+            ReleaseRef running,
+            EventView lastEvent) {}
+
+    /** One event an agent reported about a running application. */
+    public record EventView(String type, Instant at, String message) {}
 
     /** One application on the node: desired (null when it should not run) and actual (null before any report). */
     public record ApplicationStateView(String application, ReleaseRef desired, ActualView actual, boolean converged) {}
@@ -84,6 +98,12 @@ public record NodeView(
                         a.getState(),
                         a.getMessage(),
                         a.getAppliedGeneration(),
-                        a.getReportedAt());
+                        a.getReportedAt(),
+                        a.getRunningVersion() == null
+                                ? null
+                                : new ReleaseRef(a.getRunningReleaseId(), a.getRunningVersion()),
+                        a.getLastEvent() == null
+                                ? null
+                                : new EventView(a.getLastEvent(), a.getLastEventAt(), a.getLastEventMessage()));
     }
 }

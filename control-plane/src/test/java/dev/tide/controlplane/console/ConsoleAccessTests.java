@@ -12,6 +12,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import dev.tide.controlplane.IntegrationTest;
+import dev.tide.controlplane.node.Node;
 import dev.tide.controlplane.security.UserService;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,13 @@ class ConsoleAccessTests extends IntegrationTest {
         env = createEnvironment("PULL");
         app = createApplication();
         createRelease(app, "1.0.0");
-        insertNode(env, "web-1", Map.of("role", "web"));
+        Node web = insertNode(env, "web-1", Map.of("role", "web"));
+        jdbc.update(
+                "insert into node_actual (node, application, release_version, state, applied_generation, reported_at,"
+                        + " running_version, last_event, last_event_at, last_event_message)"
+                        + " values (?, ?, '2.0.0', 'FAILED', 0, now(), '1.0.0', 'RESTARTED', now(), 'process restarted')",
+                web.getId(),
+                app);
         deployment = as(admin())
                 .post(
                         "/api/v1/deployments",
@@ -75,6 +82,13 @@ class ConsoleAccessTests extends IntegrationTest {
                 "/compare",
                 "/audit",
                 "/tokens");
+    }
+
+    @Test
+    void theEnvironmentPageShowsTheReleaseANodeRunsAndItsLastEvent() throws Exception {
+        String html = page(viewer(), "/environments/" + env);
+
+        assertThat(html).contains("(runs 1.0.0)").contains("RESTARTED").contains("title=\"process restarted\"");
     }
 
     @Test

@@ -191,4 +191,93 @@ class StatusIngestBatchTests extends IntegrationTest {
                         fleet.deployment()))
                 .isEqualTo(2);
     }
+
+    /**
+     * A report with one event of {@code type} at the deployment's generation: were it a step, it
+     * would move the node's target. (The full state says the generation is not applied yet, so it
+     * settles nothing by itself.)
+     */
+    private StatusReport afterEvent(Fleet fleet, Node node, EventType type, String message) {
+        long generation = jdbc.queryForObject("select generation from node where id = ?", Long.class, node.getId());
+        return StatusReport.newBuilder()
+                .setNodeId(node.getId().toString())
+                .setAppliedGeneration(0)
+                .addApplications(AppStatus.newBuilder()
+                        .setApplication(fleet.app())
+                        .setVersion("1.0.0")
+                        .setReleaseId(fleet.releaseId().toString())
+                        .setRunningVersion("1.0.0")
+                        .setRunningReleaseId(fleet.releaseId().toString())
+                        .setState(AppState.HEALTHY)
+                        .setMessage(message))
+                .addEvents(Event.newBuilder()
+                        .setGeneration(generation)
+                        .setApplication(fleet.app())
+                        .setVersion("1.0.0")
+                        .setType(type)
+                        .setMessage(message))
+                .build();
+    }
+
+    @Test
+    void driftAndRestartEventsAreKeptAsTheApplicationsLastEventAndMoveNoTarget() {
+        Fleet fleet = deployedTo(2);
+        Node drifted = fleet.nodes().get(0);
+        Node quiet = fleet.nodes().get(1);
+        String restored = "release files changed on disk: app.txt (changed); restored from the verified artifact and"
+                + " restarted";
+        List<StatusIngestor.Pending> batch = List.of(
+                new StatusIngestor.Pending(
+                        drifted.getId(),
+                        afterEvent(fleet, drifted, EventType.RESTARTED, "process restarted"),
+                        new CompletableFuture<>()),
+                new StatusIngestor.Pending(
+                        drifted.getId(),
+                        afterEvent(fleet, drifted, EventType.DRIFTED, restored),
+                        new CompletableFuture<>()),
+                new StatusIngestor.Pending(
+                        quiet.getId(),
+                        afterEvent(fleet, quiet, EventType.DRIFTED, "from a newer agent").toBuilder()
+                                .setEvents(
+                                        0,
+                                        Event.newBuilder()
+                                                .setApplication(fleet.app())
+                                                .setTypeValue(99))
+                                .build(),
+                        new CompletableFuture<>()));
+
+        int withoutEvents = statementsToWrite(batch.stream()
+                .map(p -> new StatusIngestor.Pending(
+                        p.nodeId(), p.report().toBuilder().clearEvents().build(), new CompletableFuture<>()))
+                .toList());
+
+        int statements = statementsToWrite(batch);
+
+        assertThat(statements).isEqualTo(withoutEvents); // the events cost no statement
+        Map<String, Object> row = jdbc.queryForMap(
+                "select running_version, running_release_id, last_event, last_event_message, last_event_at"
+                        + " from node_actual where node = ?",
+                drifted.getId());
+        assertThat(row)
+                .containsEntry("running_version", "1.0.0")
+                .containsEntry("running_release_id", fleet.releaseId())
+                .containsEntry("last_event", "DRIFTED")
+                .containsEntry("last_event_message", restored);
+        assertThat(row.get("last_event_at")).isNotNull();
+        // an event type this control plane does not know is ignored, not a failure
+        assertThat(jdbc.queryForObject(
+                        "select last_event from node_actual where node = ?", String.class, quiet.getId()))
+                .isNull();
+        // neither event moved a deployment target: nothing was delivered, applied or healthy
+        assertThat(count(
+                        "select count(*) from deployment_target where deployment_id = ? and state = 'DESIRED'",
+                        fleet.deployment()))
+                .isEqualTo(2);
+
+        // a later report without such an event keeps the last one
+        statementsToWrite(reports(fleet));
+        assertThat(jdbc.queryForObject(
+                        "select last_event from node_actual where node = ?", String.class, drifted.getId()))
+                .isEqualTo("DRIFTED");
+    }
 }

@@ -62,6 +62,40 @@ class NodeApiTests extends IntegrationTest {
         as(viewer()).get("/api/v1/nodes?environment={env}", unique("missing")).expectProblem(404);
     }
 
+    /** What an agent reported: the release it shows, the one it runs, and its last drift. */
+    private void insertActual(Node node, String app, String version, String running) {
+        jdbc.update(
+                "insert into node_actual (node, application, release_version, state, message, applied_generation,"
+                        + " reported_at, running_version, last_event, last_event_at, last_event_message)"
+                        + " values (?, ?, ?, 'FAILED', 'health check failed', 0, now(), ?, 'DRIFTED', now(), ?)",
+                node.getId(),
+                app,
+                version,
+                running,
+                "release files changed on disk: app.txt (changed); restored from the verified artifact and restarted");
+    }
+
+    @Test
+    void showsTheRunningReleaseAndTheLastDriftOfEachApplication() {
+        String env = createEnvironment("PULL");
+        Node node = insertNode(env, "web-1", Map.of());
+        insertActual(node, "web", "2.0.0", "1.0.0");
+
+        JsonNode actual = as(viewer())
+                .get("/api/v1/nodes/{id}", node.getId())
+                .expect(200)
+                .json()
+                .path("applications")
+                .path(0)
+                .path("actual");
+
+        assertThat(actual.path("version").asString()).isEqualTo("2.0.0");
+        assertThat(actual.path("running").path("version").asString()).isEqualTo("1.0.0");
+        assertThat(actual.path("lastEvent").path("type").asString()).isEqualTo("DRIFTED");
+        assertThat(actual.path("lastEvent").path("message").asString()).contains("app.txt (changed)");
+        assertThat(actual.path("lastEvent").path("at").isMissingNode()).isFalse();
+    }
+
     @Test
     void getsOneNode() {
         String env = createEnvironment("PUSH");

@@ -24,6 +24,14 @@ public record AppPaths(Path dataDir) {
         return releases(app).resolve(version);
     }
 
+    /**
+     * What {@code app}'s release folder held when it was prepared ({@link ReleaseManifest}): in
+     * the agent's own part of the data dir, where an app that writes to its folder cannot reach.
+     */
+    public Path manifest(String app, String version) {
+        return dataDir.resolve("manifests").resolve(app).resolve(version + ".json");
+    }
+
     public Path stdout(String app) {
         return app(app).resolve("logs").resolve("stdout.log");
     }

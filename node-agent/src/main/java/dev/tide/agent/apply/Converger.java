@@ -78,6 +78,11 @@ public final class Converger {
         this.pruner = new Pruner(paths);
     }
 
+    /** The check of running applications between deployments, restoring releases as this applies them. */
+    public PeriodicCheck periodicCheck(ArtifactCache cache) {
+        return new PeriodicCheck(applier, cache);
+    }
+
     /** Must run on the agent's serial executor. */
     public Outcome converge(DesiredState desired, ArtifactSource source) throws InterruptedException {
         long gen = desired.getGeneration();
@@ -161,6 +166,13 @@ public final class Converger {
                         app,
                         r -> new AppRecord(
                                 r.release(), null, null, 0, null, AppState.STOPPED, "no longer desired on this node"));
+                AppRelease last = e.getValue().release();
+                events.add(
+                        desired.getGeneration(),
+                        app,
+                        last == null ? "" : last.getVersion(),
+                        EventType.APP_STOPPED,
+                        "no longer desired on this node");
                 log.info("stopped {}: no longer desired", app);
             }
         }

@@ -18,4 +18,13 @@ public interface HealthChecker {
 
     /** Probes repeatedly until healthy, the workload exits, or the timeout passes. */
     Result await(ResolvedHealthCheck check, Path workDir, Workload workload) throws InterruptedException;
+
+    /**
+     * Probes once, for a release that was healthy: the periodic liveness check. Bounded by the
+     * probe's own timeout, not the start-up one. By default the same as {@link #await}, for
+     * checkers that answer at once.
+     */
+    default Result probe(ResolvedHealthCheck check, Path workDir, Workload workload) throws InterruptedException {
+        return await(check, workDir, workload);
+    }
 }

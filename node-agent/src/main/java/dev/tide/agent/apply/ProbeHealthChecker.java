@@ -64,6 +64,19 @@ public final class ProbeHealthChecker implements HealthChecker {
         }
     }
 
+    /**
+     * One probe: HTTP and TCP within {@value #PROBE_TIMEOUT_MS} ms each, a command within the
+     * check's timeout.
+     */
+    @Override
+    public Result probe(ResolvedHealthCheck check, Path workDir, Workload workload) throws InterruptedException {
+        if (!workload.isAlive()) {
+            return Result.failed("process exited");
+        }
+        String failure = probe(check, clock.instant().plus(check.timeout()));
+        return failure == null ? Result.ok() : Result.failed("health check " + check + ": " + failure);
+    }
+
     static Duration nextInterval(Duration interval) {
         Duration doubled = interval.multipliedBy(2);
         return doubled.compareTo(INTERVAL) < 0 ? doubled : INTERVAL;

@@ -58,6 +58,7 @@ final class Pruner {
                 String name = dir.getFileName().toString();
                 if (!keep.contains(name) && !name.startsWith(".tmp-")) {
                     SafePaths.deleteTree(dir);
+                    Files.deleteIfExists(paths.manifest(app, name));
                     log.info("removed old release {}@{}", app, name);
                 }
             }

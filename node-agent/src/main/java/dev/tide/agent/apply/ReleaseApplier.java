@@ -24,13 +24,14 @@ import org.slf4j.LoggerFactory;
 final class ReleaseApplier {
     private static final Logger log = LoggerFactory.getLogger(ReleaseApplier.class);
 
-    private final LocalState state;
-    private final EventLog events;
-    private final ReleasePreparer preparer;
-    private final Supervisor supervisor;
-    private final HealthChecker health;
-    private final AppPaths paths;
-    private final Duration grace;
+    // Read by PeriodicCheck too, which restores releases with the same parts.
+    final LocalState state;
+    final EventLog events;
+    final ReleasePreparer preparer;
+    final Supervisor supervisor;
+    final HealthChecker health;
+    final AppPaths paths;
+    final Duration grace;
 
     ReleaseApplier(
             LocalState state,

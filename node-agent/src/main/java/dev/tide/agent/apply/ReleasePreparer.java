@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
 /**
  * Turns a release into a folder ready to start: resolves placeholders first (so a bad one fails
  * before anything is written), unpacks into a temporary folder, writes the config files, then
- * renames it to {@code apps/<app>/releases/<version>}. A failure leaves no partial folder. The
- * folder is the agent's alone, or readable by the release's run-as user ({@link FileModes}).
+ * renames it to {@code apps/<app>/releases/<version>} and records what it holds ({@link
+ * ReleaseManifest}, checked for drift later). A failure leaves no partial folder. The folder is the
+ * agent's alone, or readable by the release's run-as user ({@link FileModes}).
  */
 public final class ReleasePreparer {
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
@@ -55,6 +56,7 @@ public final class ReleasePreparer {
             FileModes.protectRelease(tmp, resolved.spec().user());
             SafePaths.deleteTree(resolved.dir());
             Files.move(tmp, resolved.dir(), StandardCopyOption.ATOMIC_MOVE);
+            ReleaseManifest.of(resolved.dir()).save(paths.manifest(release.getApplication(), release.getVersion()));
             return resolved;
         } catch (IOException e) {
             throw new ApplyException(

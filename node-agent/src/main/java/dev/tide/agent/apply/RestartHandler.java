@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Records what the supervisor does: a crashed process makes the application UNHEALTHY, its
- * restart is reported as RESTARTED and a passing health check makes it HEALTHY again. An
+ * restart is reported as RESTARTED (with the failed check when the agent restarted a hung one,
+ * {@link PeriodicCheck}) and a passing health check makes it HEALTHY again. An
  * application whose last apply failed stays FAILED (that is about the release, not the process).
  */
 public final class RestartHandler implements Supervisor.Listener {
@@ -33,20 +34,22 @@ public final class RestartHandler implements Supervisor.Listener {
     }
 
     @Override
-    public void exited(String app, OptionalInt exitCode, Duration restartIn) {
+    public void exited(String app, OptionalInt exitCode, Duration restartIn, String cause) {
         String code = exitCode.isPresent() ? " with code " + exitCode.getAsInt() : "";
-        String message = "process exited" + code + "; restarting in " + restartIn.toMillis() + "ms";
+        String why = cause.isEmpty() ? "process exited" + code : cause;
+        String message = why + "; restarting in " + restartIn.toMillis() + "ms";
         log.warn("{}: {}", app, message);
         state.updateApp(app, r -> unhealthy(r.withProcess(0, null), message));
     }
 
     @Override
-    public void restarted(String app, Workload workload) {
+    public void restarted(String app, Workload workload, String cause) {
         AppRecord record = state.app(app);
         String version = record.release() == null ? "" : record.release().getVersion();
         log.info("restarted {}@{} as pid {}", app, version, workload.pid());
         state.updateApp(app, r -> r.withProcess(workload.pid(), workload.startedAt()));
-        events.add(state.appliedGeneration(), app, version, EventType.RESTARTED, "process restarted after it exited");
+        String message = cause.isEmpty() ? "process restarted after it exited" : "process restarted: " + cause;
+        events.add(state.appliedGeneration(), app, version, EventType.RESTARTED, message);
         checkHealth(app, workload);
     }
 

@@ -127,6 +127,7 @@ final class AgentOptions {
             set(Flag.CHECK_IN_INTERVAL, AgentOptions::parseDuration, b::checkInInterval);
             set(Flag.UPGRADE_DIR, (flag, text) -> Path.of(text.trim()), b::upgradeDir);
             set(Flag.UPGRADE_TIMEOUT, AgentOptions::parseDuration, b::upgradeTimeout);
+            set(Flag.CHECK_INTERVAL, AgentOptions::parseDuration, b::checkInterval);
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -55,6 +55,11 @@ record Flag(String name, String arg, String help) {
             "upgrade-timeout",
             "DURATION",
             "a new agent version that has not reached the control plane by then is reverted (default 2m)");
+    static final Flag CHECK_INTERVAL = new Flag(
+            "check-interval",
+            "DURATION",
+            "how often running apps are health-probed and their release files checked for drift; 0 turns it off"
+                    + " (default 30s)");
     static final Flag HELP = new Flag("help", null, "print this help and exit");
 
     static final List<Flag> ALL = List.of(
@@ -78,6 +83,7 @@ record Flag(String name, String arg, String help) {
             CHECK_IN_INTERVAL,
             UPGRADE_DIR,
             UPGRADE_TIMEOUT,
+            CHECK_INTERVAL,
             HELP);
 
     boolean isSwitch() {

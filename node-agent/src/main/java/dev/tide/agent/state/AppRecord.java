@@ -60,7 +60,7 @@ public record AppRecord(
 
     /**
      * The status line reported to the control plane: the release being applied (or that failed)
-     * when there is one, otherwise the running one.
+     * when there is one, otherwise the running one; and the running one on its own fields.
      */
     public AppStatus toStatus(String application) {
         AppRelease shown = target != null ? target : release;
@@ -70,6 +70,9 @@ public record AppRecord(
                 .setMessage(message);
         if (shown != null) {
             b.setVersion(shown.getVersion()).setReleaseId(shown.getReleaseId());
+        }
+        if (release != null && expectsProcess()) {
+            b.setRunningVersion(release.getVersion()).setRunningReleaseId(release.getReleaseId());
         }
         return b.build();
     }

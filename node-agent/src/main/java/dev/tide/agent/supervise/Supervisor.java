@@ -26,11 +26,14 @@ public final class Supervisor {
     private static final Duration CAP = Duration.ofSeconds(60);
     private static final Duration STABLE = Duration.ofSeconds(60);
 
-    /** Told about what the supervisor did; called on the serial executor. */
+    /**
+     * Told about what the supervisor did; called on the serial executor. {@code cause} is why the
+     * agent stopped the workload itself ({@link #restart}), empty when it exited on its own.
+     */
     public interface Listener {
-        void exited(String app, OptionalInt exitCode, Duration restartIn);
+        void exited(String app, OptionalInt exitCode, Duration restartIn, String cause);
 
-        void restarted(String app, Workload workload);
+        void restarted(String app, Workload workload, String cause);
 
         void restartFailed(String app, String reason, Duration retryIn);
     }
@@ -79,6 +82,18 @@ public final class Supervisor {
         }
     }
 
+    /**
+     * Stops the app's workload (grace, then kill) and lets it be restarted as if it had exited,
+     * so the same backoff applies: for a workload that runs but no longer works ({@code cause}).
+     */
+    public void restart(String app, Duration grace, String cause) throws InterruptedException {
+        Entry entry = entries.get(app);
+        if (entry != null) {
+            entry.cause = cause;
+            entry.workload.stop(grace);
+        }
+    }
+
     public void stopAll(Duration grace) throws InterruptedException {
         closed = true;
         for (String app : new ArrayList<>(entries.keySet())) {
@@ -115,7 +130,7 @@ public final class Supervisor {
             entry.failures = 0;
         }
         Duration delay = nextDelay(entry);
-        listener().exited(entry.spec.app(), code == null ? OptionalInt.empty() : code, delay);
+        listener().exited(entry.spec.app(), code == null ? OptionalInt.empty() : code, delay, entry.cause);
         scheduleRestart(entry, delay);
     }
 
@@ -128,7 +143,9 @@ public final class Supervisor {
             entry.workload = workload;
             entry.since = clock.instant();
             watch(entry, workload);
-            listener().restarted(entry.spec.app(), workload);
+            String cause = entry.cause;
+            entry.cause = "";
+            listener().restarted(entry.spec.app(), workload, cause);
         } catch (IOException | RuntimeException e) {
             Duration delay = nextDelay(entry);
             listener().restartFailed(entry.spec.app(), e.getMessage(), delay);
@@ -173,10 +190,10 @@ public final class Supervisor {
 
     private static final Listener NO_LISTENER = new Listener() {
         @Override
-        public void exited(String app, OptionalInt exitCode, Duration restartIn) {}
+        public void exited(String app, OptionalInt exitCode, Duration restartIn, String cause) {}
 
         @Override
-        public void restarted(String app, Workload workload) {}
+        public void restarted(String app, Workload workload, String cause) {}
 
         @Override
         public void restartFailed(String app, String reason, Duration retryIn) {}
@@ -188,6 +205,8 @@ public final class Supervisor {
         volatile Instant since;
         int failures;
         volatile ScheduledFuture<?> restart;
+        /** Why the agent stopped the workload to restart it; empty when it exited on its own. */
+        volatile String cause = "";
 
         Entry(WorkloadSpec spec, Workload workload, Instant since) {
             this.spec = spec;

@@ -111,4 +111,18 @@ class ProbeHealthCheckerTests {
         assertThat(result.healthy()).isFalse();
         assertThat(result.message()).contains("nothing listens on port " + port);
     }
+
+    @Test
+    void oneProbeOfAnAppThatListensButDoesNotAnswerFailsWithinTheProbeTimeout() throws Exception {
+        try (ServerSocket hung = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            // accepts connections (the backlog does) but never answers: a hung app
+            long start = System.nanoTime();
+            HealthChecker.Result result = new ProbeHealthChecker(Clock.systemUTC(), ProcessLauncher.system())
+                    .probe(httpCheck(hung.getLocalPort(), Duration.ofSeconds(60)), Path.of("."), RUNNING);
+
+            assertThat(result.healthy()).isFalse();
+            assertThat(result.message()).contains("health check").contains("timed out");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        }
+    }
 }

@@ -56,6 +56,7 @@ class AgentOptionsTests {
         AgentConfig config = parse(Map.of(), "--control-plane", "cp:9090", "--data-dir", "d");
 
         assertThat(config.stopGrace()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.checkInterval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.stopAppsOnExit()).isFalse();
         assertThat(config.listen()).isNull();
         assertThat(config.pushEndpoint()).isEmpty();
@@ -109,5 +110,16 @@ class AgentOptionsTests {
 
         assertThatThrownBy(() -> parse(Map.of(), "--config", file.toString()))
                 .hasMessageContaining("unknown setting 'contol-plane'");
+    }
+
+    @Test
+    void theCheckIntervalIsADurationOrZeroForOff() throws Exception {
+        String[] base = {"--control-plane", "cp:9090", "--data-dir", "d"};
+        assertThat(parse(Map.of("TIDE_AGENT_CHECK_INTERVAL", "500ms"), base).checkInterval())
+                .isEqualTo(Duration.ofMillis(500));
+        assertThat(parse(Map.of("TIDE_AGENT_CHECK_INTERVAL", "0"), base).checkInterval())
+                .isZero();
+        assertThatThrownBy(() -> parse(Map.of("TIDE_AGENT_CHECK_INTERVAL", "10ms"), base))
+                .hasMessage("--check-interval: must be 0 (off) or at least 100ms");
     }
 }
