@@ -64,9 +64,36 @@ final class AgentProcess implements AutoCloseable {
         if (!extra.isEmpty()) {
             cmd.addAll(List.of(extra.split("\\s+")));
         }
-        cmd.addAll(List.of(
-                "-jar",
-                Processes.AGENT_JAR.toString(),
+        cmd.addAll(List.of("-jar", Processes.AGENT_JAR.toString()));
+        cmd.addAll(agentArgs());
+        process = Processes.start(cmd, log, Map.of());
+        return this;
+    }
+
+    /**
+     * Starts the agent through its launcher (node-agent/src/main/dist/tide-agent), as the systemd
+     * unit and the container do: the launcher starts it again when it upgrades itself.
+     */
+    AgentProcess startWithLauncher() {
+        List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
+        cmd.addAll(agentArgs());
+        process = Processes.start(cmd, log, Map.of("TIDE_AGENT_JAR", Processes.AGENT_JAR.toString()));
+        return this;
+    }
+
+    static final Path LAUNCHER = Processes.ROOT.resolve("node-agent/src/main/dist/tide-agent");
+
+    /** The agent JVM: the process itself, or the launcher's child. */
+    ProcessHandle agentJvm() {
+        return process.toHandle()
+                .children()
+                .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
+                .findFirst()
+                .orElse(process.toHandle());
+    }
+
+    private List<String> agentArgs() {
+        List<String> cmd = new ArrayList<>(List.of(
                 "--control-plane",
                 controlPlane.grpcTarget(),
                 "--name",
@@ -83,8 +110,7 @@ final class AgentProcess implements AutoCloseable {
         if (token != null) {
             cmd.addAll(List.of("--enroll-token", token));
         }
-        process = Processes.start(cmd, log, Map.of());
-        return this;
+        return cmd;
     }
 
     /** CPU time the agent process has used so far (user + system); 0 where the system does not say. */

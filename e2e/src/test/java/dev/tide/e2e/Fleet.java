@@ -107,6 +107,15 @@ final class Fleet implements AutoCloseable {
         return agent;
     }
 
+    /** An agent started through its launcher, which restarts it when it upgrades itself. */
+    AgentProcess launchedAgent(String environment, String name) {
+        AgentProcess agent = new AgentProcess(
+                        controlPlane, enrollmentToken(environment), name, dir.resolve("agents/" + name))
+                .startWithLauncher();
+        agents.add(agent);
+        return agent;
+    }
+
     /** The same agent (same data dir and ports) started again after a stop. */
     AgentProcess restart(AgentProcess old) {
         AgentProcess again = new AgentProcess(

@@ -10,6 +10,7 @@ import dev.tide.agent.apply.ReleasePreparer;
 import dev.tide.agent.apply.ReleaseTrust;
 import dev.tide.agent.apply.RestartHandler;
 import dev.tide.agent.apply.RunAs;
+import dev.tide.agent.apply.SelfUpgrade;
 import dev.tide.agent.apply.Warmup;
 import dev.tide.agent.exec.AgentExecutors;
 import dev.tide.agent.exec.ScopedScheduler;
@@ -21,11 +22,13 @@ import dev.tide.agent.state.Identity;
 import dev.tide.agent.state.IdentityStore;
 import dev.tide.agent.state.LocalState;
 import dev.tide.agent.state.NodeContext;
+import dev.tide.agent.state.StateStore;
 import dev.tide.agent.supervise.LogRotator;
 import dev.tide.agent.supervise.Supervisor;
 import dev.tide.agent.tls.NodeTls;
 import dev.tide.agent.transport.Backoff;
 import dev.tide.agent.transport.CertificateRenewer;
+import dev.tide.agent.transport.CheckIn;
 import dev.tide.agent.transport.Enroller;
 import dev.tide.agent.transport.GatewayClient;
 import dev.tide.agent.transport.PullArtifactSource;
@@ -33,12 +36,17 @@ import dev.tide.agent.transport.PullLoop;
 import dev.tide.agent.transport.PushServer;
 import dev.tide.agent.transport.ScheduleState;
 import dev.tide.agent.transport.StatusReporter;
+import dev.tide.agent.upgrade.UpgradeFiles;
+import dev.tide.agent.upgrade.UpgradeTrial;
 import dev.tide.proto.agent.v1.DesiredState;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.security.EnrollmentToken;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -66,6 +74,7 @@ public final class Agent implements AutoCloseable {
     private final CountDownLatch startFinished = new CountDownLatch(1);
     private final AtomicBoolean startCalled = new AtomicBoolean();
     private final AtomicBoolean closeCalled = new AtomicBoolean();
+    private final AtomicBoolean restartRequested = new AtomicBoolean();
     private volatile Thread startThread;
     private volatile boolean stopping;
     private volatile Identity identity;
@@ -77,6 +86,7 @@ public final class Agent implements AutoCloseable {
     private ReleaseTrust releaseTrust;
 
     private LocalState state;
+    private EventLog events;
     private ScheduleState schedules;
     private ExecutorService serial;
     private ScheduledExecutorService timer;
@@ -85,6 +95,7 @@ public final class Agent implements AutoCloseable {
     private StatusReporter reporter;
     private PushServer pushServer;
     private PullLoop pullLoop;
+    private CheckIn checkIn;
 
     public Agent(AgentConfig config) {
         this(config, AgentDependencies.defaults());
@@ -138,7 +149,9 @@ public final class Agent implements AutoCloseable {
                                 + " or tls/ was removed): remove identity.json and enroll again with a new token",
                         2);
             }
-            state = LocalState.load(deps.stateStores().apply(config.dataDir()));
+            StateStore store = deps.stateStores().apply(config.dataDir());
+            state = LocalState.load(store);
+            events = new EventLog(deps.clock(), store.events());
             FileModes.secureDataDir(paths, state.current());
         } catch (IOException e) {
             throw new AgentException("cannot use data dir " + config.dataDir() + ": " + e.getMessage(), 1, e);
@@ -156,7 +169,6 @@ public final class Agent implements AutoCloseable {
                 () -> deps.channels().open(config.controlPlane(), config.keepAlive(), tls.clientContext()),
                 config.rpcTimeout(),
                 config.fetchTimeout());
-        EventLog events = new EventLog(deps.clock());
         AgentState initial = state.current();
         schedules = new ScheduleState(state, initial.schedule());
         reporter = new StatusReporter(
@@ -171,6 +183,9 @@ public final class Agent implements AutoCloseable {
                 deps.reportDelay());
         ArtifactCache cache = new ArtifactCache(paths.artifacts());
         ReleasePreparer preparer = new ReleasePreparer(paths, config.unpackLimits(), RunAs.system());
+        UpgradeFiles upgrades = config.upgradeDir() == null ? null : new UpgradeFiles(config.upgradeDir());
+        SelfUpgrade selfUpgrade = new SelfUpgrade(
+                state, events, upgrades, AgentVersion.get(), runningJar(), config.upgradeTimeout(), deps.clock());
         Converger converger = new Converger(
                 state,
                 events,
@@ -180,7 +195,9 @@ public final class Agent implements AutoCloseable {
                 paths,
                 config.stopGrace(),
                 this::fallbackNode,
-                releaseTrust);
+                releaseTrust,
+                selfUpgrade,
+                version -> restart("restarting into agent " + version));
         try {
             if (config.listen() != null) {
                 pushServer = new PushServer(
@@ -231,6 +248,18 @@ public final class Agent implements AutoCloseable {
             }
         });
         serial.execute(() -> Warmup.run(config.dataDir())); // before any deployment, on the apply thread
+        if (upgrades != null) {
+            UpgradeTrial trial = new UpgradeTrial(
+                    upgrades,
+                    state,
+                    events,
+                    AgentVersion.get(),
+                    deps.clock(),
+                    timer,
+                    () -> restart("reverting to the previous agent"));
+            trial.start();
+            reporter.onContact(trial::contact);
+        }
         reporter.start();
         PullArtifactSource pullArtifacts = new PullArtifactSource(gateway, cache);
         pullLoop = new PullLoop(
@@ -249,6 +278,16 @@ public final class Agent implements AutoCloseable {
         pullLoop.start();
         LogRotator rotator = new LogRotator(paths.apps(), config.logMaxBytes(), config.logKeep());
         timer.scheduleWithFixedDelay(rotator, 30, 30, TimeUnit.SECONDS);
+        if (pushServer != null) {
+            checkIn = new CheckIn(
+                    reporter,
+                    schedules,
+                    () -> advertisedEndpoint().map(HostPort::toString).orElse(""),
+                    timer,
+                    config.checkInInterval(),
+                    deps.random());
+            checkIn.start();
+        }
         renewer = new CertificateRenewer(tls, gateway, pushServer, schedules, timer, identity.nodeName(), deps.clock());
         renewer.start();
         ready = true;
@@ -388,6 +427,9 @@ public final class Agent implements AutoCloseable {
         if (renewer != null) {
             renewer.stop();
         }
+        if (checkIn != null) {
+            checkIn.stop();
+        }
         if (pushServer != null) {
             pushServer.close();
         }
@@ -400,7 +442,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
             if (supervisor != null) {
-                if (config.stopAppsOnExit()) {
+                if (config.stopAppsOnExit() && !restartRequested.get()) { // a restart keeps them
                     supervisor.stopAll(config.stopGrace());
                 } else {
                     supervisor.detachAll();
@@ -420,6 +462,49 @@ public final class Agent implements AutoCloseable {
         }
         log.info("agent stopped");
         closed.countDown();
+    }
+
+    /**
+     * Stops the agent so that its launcher starts it again (into the jar an upgrade staged): first
+     * delivers the events still pending (at most 5s), so the control plane learns why.
+     */
+    private void restart(String why) {
+        if (!restartRequested.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("{}: stopping for the launcher to start the agent again", why);
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        if (!reporter.drain(Duration.ofSeconds(5))) {
+                            log.warn("some events were not delivered before the restart; they are lost");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    close();
+                },
+                "tide-restart");
+        t.start();
+    }
+
+    /** True when the agent stopped to be started again ({@link UpgradeFiles#RESTART_EXIT_CODE}). */
+    public boolean restartRequested() {
+        return restartRequested.get();
+    }
+
+    /** The jar this agent runs from, or null (classes on a class path, as in tests). */
+    private static Path runningJar() {
+        try {
+            Path location = Path.of(Agent.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
+            return location.toString().endsWith(".jar") ? location : null;
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Blocks until {@link #close()} finished. */

@@ -31,6 +31,12 @@ import java.util.regex.Pattern;
  * @param unpackMaxBytes most bytes an artifact may unpack to; 0 for the default, relative to the
  *     artifact's size ({@link UnpackLimits})
  * @param unpackMaxEntries most entries an artifact may unpack to
+ * @param checkInInterval how often a push-mode agent reports to the control plane anyway, with its
+ *     push endpoint
+ * @param upgradeDir the folder the tide-agent launcher shares with the agent for self-upgrades;
+ *     null when the agent was not started by the launcher (it then cannot upgrade itself)
+ * @param upgradeTimeout how long a new agent version has to reach the control plane before it is
+ *     reverted
  */
 public record AgentConfig(
         HostPort controlPlane,
@@ -48,7 +54,10 @@ public record AgentConfig(
         long logMaxBytes,
         int logKeep,
         long unpackMaxBytes,
-        int unpackMaxEntries) {
+        int unpackMaxEntries,
+        Duration checkInInterval,
+        Path upgradeDir,
+        Duration upgradeTimeout) {
 
     /**
      * The port of the push listener wherever Tide sets one up: the systemd unit, the container
@@ -87,7 +96,13 @@ public record AgentConfig(
         require(logKeep >= 1 && logKeep <= 100, "--log-keep", "must be 1-100");
         require(unpackMaxBytes == 0 || unpackMaxBytes >= 1 << 20, "--unpack-max-size", "must be at least 1MB");
         require(unpackMaxEntries >= 1, "--unpack-max-entries", "must be at least 1");
+        positive(upgradeTimeout, "--upgrade-timeout");
+        require(
+                checkInInterval != null && checkInInterval.compareTo(Duration.ofSeconds(1)) >= 0,
+                "--check-in-interval",
+                "must be at least 1s");
         dataDir = dataDir.toAbsolutePath().normalize();
+        upgradeDir = upgradeDir == null ? null : upgradeDir.toAbsolutePath().normalize();
     }
 
     private static boolean pinned(String token) {
@@ -133,6 +148,9 @@ public record AgentConfig(
         b.logKeep = logKeep;
         b.unpackMaxBytes = unpackMaxBytes;
         b.unpackMaxEntries = unpackMaxEntries;
+        b.checkInInterval = checkInInterval;
+        b.upgradeDir = upgradeDir;
+        b.upgradeTimeout = upgradeTimeout;
         return b;
     }
 
@@ -157,7 +175,8 @@ public record AgentConfig(
 
     /**
      * Defaults: stop grace 10s, rpc timeout 10s, fetch timeout 10m, keepalive 60s, logs 10MB x 3,
-     * unpack limits relative to the artifact and 100,000 entries.
+     * unpack limits relative to the artifact and 100,000 entries, check-in every 5m, no upgrade
+     * folder, 2m upgrade timeout.
      */
     public static final class Builder {
         private HostPort controlPlane;
@@ -176,6 +195,9 @@ public record AgentConfig(
         private int logKeep = 3;
         private long unpackMaxBytes;
         private int unpackMaxEntries = UnpackLimits.DEFAULT_MAX_ENTRIES;
+        private Duration checkInInterval = Duration.ofMinutes(5);
+        private Path upgradeDir;
+        private Duration upgradeTimeout = Duration.ofMinutes(2);
 
         private Builder(HostPort controlPlane, Path dataDir) {
             this.controlPlane = controlPlane;
@@ -262,6 +284,21 @@ public record AgentConfig(
             return this;
         }
 
+        public Builder checkInInterval(Duration v) {
+            checkInInterval = v;
+            return this;
+        }
+
+        public Builder upgradeDir(Path v) {
+            upgradeDir = v;
+            return this;
+        }
+
+        public Builder upgradeTimeout(Duration v) {
+            upgradeTimeout = v;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(
                     controlPlane,
@@ -279,7 +316,10 @@ public record AgentConfig(
                     logMaxBytes,
                     logKeep,
                     unpackMaxBytes,
-                    unpackMaxEntries);
+                    unpackMaxEntries,
+                    checkInInterval,
+                    upgradeDir,
+                    upgradeTimeout);
         }
     }
 }

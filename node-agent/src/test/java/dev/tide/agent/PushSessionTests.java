@@ -115,6 +115,68 @@ class PushSessionTests {
     }
 
     @Test
+    void anApplyThatArrivesAfterANewerOneIsANoOp() throws Exception {
+        byte[] artifact = TestApps.helloTarGz();
+        String sha = TestApps.hashOf(artifact);
+        try (PushClient session = open()) {
+            session.next(AgentMessage::hasHello, WAIT);
+            session.send(apply(state(2, hello("2.0.0", sha, artifact.length, "/health", 30))));
+            session.next(AgentMessage::hasArtifactRequest, WAIT);
+            streamArtifact(session, sha, artifact);
+            session.next(status(2, AppState.HEALTHY), WAIT);
+            long pid = agent.state().apps().get("hello").pid();
+
+            // delayed on another path (a retry of an older session's send), it arrives last
+            session.send(apply(state(1, hello("1.0.0", sha, artifact.length, "/health", 30))));
+            session.send(ControlMessage.newBuilder()
+                    .setPing(Ping.newBuilder().setNonce(7))
+                    .build());
+            AgentMessage pong = session.next(AgentMessage::hasPong, WAIT);
+
+            assertThat(pong.getPong().getAppliedGeneration()).isEqualTo(2);
+            // the older apply is queued behind nothing and changes nothing, for as long as we look
+            await().during(Duration.ofMillis(700))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> agent.state().apps().get("hello").pid() == pid
+                            && agent.state().appliedGeneration() == 2
+                            && String.valueOf(get(harness.appPort, "/")).contains("version 2.0.0"));
+        }
+    }
+
+    @Test
+    void eventsGoOutAgainOnTheNextSessionUntilTheControlPlaneAcknowledgesTheirReport() throws Exception {
+        byte[] artifact = TestApps.helloTarGz();
+        String sha = TestApps.hashOf(artifact);
+        try (PushClient session = open()) {
+            session.next(AgentMessage::hasHello, WAIT);
+            session.send(apply(state(1, hello("1.0.0", sha, artifact.length, "/health", 30))));
+            session.next(AgentMessage::hasArtifactRequest, WAIT);
+            streamArtifact(session, sha, artifact);
+            session.next(status(1, AppState.HEALTHY), WAIT);
+            // the session ends before the control plane stored (and acknowledged) anything
+        }
+        StatusReport resent;
+        try (PushClient session = open()) {
+            session.next(AgentMessage::hasHello, WAIT);
+            resent = session.next(m -> m.hasStatus() && m.getStatus().getEventsCount() > 0, WAIT)
+                    .getStatus();
+            assertThat(resent.getEventsList())
+                    .extracting(e -> e.getType())
+                    .contains(EventType.DELIVERED, EventType.APPLIED, EventType.BECAME_HEALTHY);
+            session.send(ControlMessage.newBuilder()
+                    .setStatusAck(dev.tide.proto.agent.v1.StatusAck.newBuilder().setReportSeq(resent.getReportSeq()))
+                    .build());
+            // acknowledged: nothing is kept for a later session any more
+            await().until(() -> !java.nio.file.Files.exists(harness.dataDir.resolve("events.pb")));
+        }
+        try (PushClient session = open()) {
+            session.next(AgentMessage::hasHello, WAIT);
+            StatusReport after = session.next(AgentMessage::hasStatus, WAIT).getStatus();
+            assertThat(after.getEventsList()).isEmpty();
+        }
+    }
+
+    @Test
     void onlyTheControlPlanesCertificateOpensASession() throws Exception {
         HostPort listener = agent.pushAddress().orElseThrow();
         KeyMaterial anotherNode = FakeControlPlane.CA.issueWithNewKey(

@@ -92,9 +92,14 @@ public final class Api {
         return send(request(path).DELETE());
     }
 
+    /** Uploads a .tar.gz artifact. */
     public Response upload(byte[] artifact) {
+        return upload(artifact, "application/gzip");
+    }
+
+    public Response upload(byte[] artifact, String mediaType) {
         return send(request("/api/v1/artifacts")
-                .header("Content-Type", "application/gzip")
+                .header("Content-Type", mediaType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(artifact)));
     }
 

@@ -86,6 +86,10 @@ public class ApplicationService {
             if (!Names.isName(dep)) {
                 throw InvalidInputException.field(field, Names.NAME_RULE);
             }
+            if (AgentApplication.is(dep) || (AgentApplication.is(name) && !deps.isEmpty())) {
+                throw InvalidInputException.field(
+                        field, "the agent (" + AgentApplication.NAME + ") neither depends on nor is depended on");
+            }
             if (dep.equals(name)) {
                 throw new ConflictException("an application cannot depend on itself: " + name + " -> " + name);
             }

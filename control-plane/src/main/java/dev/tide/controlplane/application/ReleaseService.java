@@ -18,6 +18,7 @@ public class ReleaseService {
     private final ReleaseRepository releases;
     private final ApplicationService applications;
     private final ArtifactRepository artifacts;
+    private final ArtifactService artifactFiles;
     private final ReleaseSignatures signatures;
     private final AuditService audit;
     private final Clock clock;
@@ -26,12 +27,14 @@ public class ReleaseService {
             ReleaseRepository releases,
             ApplicationService applications,
             ArtifactRepository artifacts,
+            ArtifactService artifactFiles,
             ReleaseSignatures signatures,
             AuditService audit,
             Clock clock) {
         this.releases = releases;
         this.applications = applications;
         this.artifacts = artifacts;
+        this.artifactFiles = artifactFiles;
         this.signatures = signatures;
         this.audit = audit;
         this.clock = clock;
@@ -40,10 +43,17 @@ public class ReleaseService {
     @Transactional
     public Release create(String application, ReleaseSpec spec) {
         Application app = applications.get(application);
-        spec.validate();
+        boolean agent = AgentApplication.is(application);
+        spec.validate(agent);
         if (!artifacts.existsById(spec.artifactSha256())) {
             throw InvalidInputException.unknownReference(
                     "artifactSha256", "no artifact with this sha256 was uploaded; POST it to /api/v1/artifacts first");
+        }
+        if (agent && !isZip(spec.artifactSha256())) {
+            throw InvalidInputException.field(
+                    "artifactSha256",
+                    "must be an agent jar (a zip file, such as node-agent/target/tide-agent.jar) for a "
+                            + AgentApplication.NAME + " release");
         }
         if (releases.existsByApplicationAndVersion(application, spec.version())) {
             throw new ConflictException(
@@ -63,6 +73,16 @@ public class ReleaseService {
         }
         audit.record("release.create", "application/" + application, details);
         return release;
+    }
+
+    /** Whether the artifact starts with a zip file's local header, as every jar does. */
+    private boolean isZip(String sha256) {
+        try (java.io.InputStream in = artifactFiles.open(sha256, 0)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read artifact " + sha256, e);
+        }
     }
 
     @Transactional(readOnly = true)

@@ -75,6 +75,7 @@ public record ReleaseSpec(
     private static final Pattern USER_NAME = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
 
     public ReleaseSpec {
+        start = start == null ? List.of() : start;
         env = env == null ? Map.of() : env;
         secretEnv = secretEnv == null ? Map.of() : secretEnv;
         configFiles = configFiles == null ? Map.of() : configFiles;
@@ -82,14 +83,27 @@ public record ReleaseSpec(
 
     /** Throws naming every invalid field. */
     void validate() {
+        validate(false);
+    }
+
+    /**
+     * Throws naming every invalid field; a release of the agent ({@link AgentApplication}) is its
+     * jar and nothing else.
+     */
+    void validate(boolean agent) {
         List<FieldError> errors = new ArrayList<>();
+        if (agent) {
+            validateAgentRelease(errors);
+        }
         if (!Names.isVersion(version)) {
             errors.add(new FieldError("version", Names.VERSION_RULE));
         }
         if (artifactSha256 == null || !SHA256.matcher(artifactSha256).matches()) {
             errors.add(new FieldError("artifactSha256", "must be 64 lower-case hex characters"));
         }
-        validateStart(errors);
+        if (!agent) {
+            validateStart(errors);
+        }
         validateEnv("env", env, errors);
         validateEnv("secretEnv", secretEnv, errors);
         secretEnv.keySet().stream()
@@ -114,6 +128,30 @@ public record ReleaseSpec(
         }
         if (!errors.isEmpty()) {
             throw InvalidInputException.fields(errors);
+        }
+    }
+
+    private void validateAgentRelease(List<FieldError> errors) {
+        String why = "must be left out: a " + AgentApplication.NAME
+                + " release is the agent's jar, which the agent's launcher runs";
+        if (start != null && !start.isEmpty()) {
+            errors.add(new FieldError("start", why));
+        }
+        if (!env.isEmpty()) {
+            errors.add(new FieldError("env", why));
+        }
+        if (!secretEnv.isEmpty()) {
+            errors.add(new FieldError("secretEnv", why));
+        }
+        if (!configFiles.isEmpty()) {
+            errors.add(new FieldError("configFiles", why));
+        }
+        if (healthCheck != null) {
+            errors.add(new FieldError(
+                    "healthCheck", "must be left out: a new agent is healthy once it reaches the control plane"));
+        }
+        if (runAs != null) {
+            errors.add(new FieldError("runAs", why));
         }
     }
 

@@ -62,6 +62,8 @@ class AgentAdmission implements ServerInterceptor {
         Gauge.builder("tide.agent.calls.running", running, AtomicInteger::get)
                 .description("Agent call handlers running now (load shedding starts above the limit)")
                 .register(meters);
+        // Every method's counter from the start: a rate of 0 on a dashboard, rather than no data.
+        AgentGatewayGrpc.getServiceDescriptor().getMethods().forEach(m -> shedCounter(m.getBareMethodName()));
     }
 
     @Override

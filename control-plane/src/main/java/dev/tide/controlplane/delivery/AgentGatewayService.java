@@ -34,18 +34,21 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
     private final EnrollmentService enrollment;
     private final DesiredStateCache cache;
     private final WatchRegistry watches;
+    private final PushEndpoints endpoints;
     private final StatusIngestor ingestor;
     private final LastSeenTracker lastSeen;
     private final ArtifactService artifacts;
     private final DeliveryProperties properties;
     private final MeterRegistry meters;
     private final AgentAdmission admission;
+    private final PollCounters polls;
     private final java.util.Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
     AgentGatewayService(
             EnrollmentService enrollment,
             DesiredStateCache cache,
             WatchRegistry watches,
+            PushEndpoints endpoints,
             StatusIngestor ingestor,
             LastSeenTracker lastSeen,
             ArtifactService artifacts,
@@ -55,12 +58,14 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         this.enrollment = enrollment;
         this.cache = cache;
         this.watches = watches;
+        this.endpoints = endpoints;
         this.ingestor = ingestor;
         this.lastSeen = lastSeen;
         this.artifacts = artifacts;
         this.properties = properties;
         this.meters = meters;
         this.admission = admission;
+        this.polls = new PollCounters(meters);
         cache.onNodeChange(watches::wakeNode);
         cache.onEnvironmentChange(watches::wakeEnvironment);
     }
@@ -79,8 +84,9 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         lastSeen.seen(me.nodeId());
         DesiredStateCache.Entry entry = entry(me);
         long known = request.getKnownGeneration();
-        if (entry.generation() != known || request.getWaitSeconds() == 0) {
-            response.onNext(answer(me, known));
+        long knownSchedule = request.getKnownScheduleVersion();
+        if (entry.generation() != known || request.getWaitSeconds() == 0 || !scheduleKnown(me, knownSchedule)) {
+            response.onNext(answer(me, known, request.getWaitSeconds() > 0));
             response.onCompleted();
             return;
         }
@@ -89,9 +95,14 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         var observer = (ServerCallStreamObserver<GetDesiredStateResponse>) response;
         WatchRegistry.Watch watch = watches.watch(me.nodeId(), me.environment(), known, observer, w -> {
             lastSeen.seen(me.nodeId());
-            return answer(me, w.knownGeneration);
+            return answer(me, w.knownGeneration, true);
         });
-        watches.park(watch, wait, () -> entry(me).generation() == known);
+        watches.park(watch, wait, () -> entry(me).generation() == known && scheduleKnown(me, knownSchedule));
+    }
+
+    /** Whether the agent follows the schedule in force (an agent that does not say is assumed to). */
+    private boolean scheduleKnown(AgentIdentity me, long knownVersion) {
+        return knownVersion == 0 || cache.schedule(me.environment()).getVersion() == knownVersion;
     }
 
     @Override
@@ -99,6 +110,9 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         AgentIdentity me = callerFor(request.getNodeId());
         count("ReportStatus", me.environment());
         lastSeen.seen(me.nodeId());
+        if (!request.getPushEndpoint().isEmpty()) {
+            endpoints.reported(me.nodeId(), request.getPushEndpoint()); // a push-mode agent's check-in
+        }
         ingestor.submit(me.nodeId(), request).whenComplete((ok, error) -> {
             if (error != null) {
                 io.grpc.Status status = GrpcErrors.toStatus(error);
@@ -162,15 +176,17 @@ class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
         response.onCompleted();
     }
 
-    private GetDesiredStateResponse answer(AgentIdentity me, long known) {
+    private GetDesiredStateResponse answer(AgentIdentity me, long known, boolean watch) {
         DesiredStateCache.Entry entry = entry(me);
         GetDesiredStateResponse.Builder b =
                 GetDesiredStateResponse.newBuilder().setSchedule(cache.schedule(me.environment()));
-        if (entry.generation() == known) {
-            b.setUnchanged(true);
-        } else {
+        boolean changed = entry.generation() != known;
+        if (changed) {
             b.setState(entry.state());
+        } else {
+            b.setUnchanged(true);
         }
+        polls.answered(watch, changed);
         return b.build();
     }
 

@@ -113,6 +113,7 @@ final class DesiredStateMapper {
                 .setJitterSeconds(env.getPullJitterSeconds())
                 .setWatch(env.isWatchEnabled())
                 .setMaxWaitSeconds((int) maxWait.toSeconds())
+                .setVersion(env.getVersion() + 1) // the row version, from 0; 0 on the wire means unknown
                 .build();
     }
 

@@ -204,10 +204,7 @@ class EnrollmentService {
                         "labels." + k, "keys are 1-63 letters, digits, '.', '_', '-'; values at most 255 characters");
             }
         });
-        String endpoint = r.getPushEndpoint();
-        if (!endpoint.isBlank() && !endpoint.matches("^[A-Za-z0-9.\\-\\[\\]:]{1,250}:[0-9]{1,5}$")) {
-            throw InvalidInputException.field("push_endpoint", "must be host:port");
-        }
+        PushEndpoints.check(r.getPushEndpoint());
         if (r.getAgentVersion().length() > 64) {
             throw InvalidInputException.field("agent_version", "must be at most 64 characters");
         }

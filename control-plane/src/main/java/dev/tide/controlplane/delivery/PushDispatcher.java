@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,6 +83,9 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     private final MeterRegistry meters;
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** tide.push.applies per environment, looked up once rather than built on every apply. */
+    private final Map<String, Counter> applyCounters = new ConcurrentHashMap<>();
+
     private final ApplyPermits permits = new ApplyPermits(this::later);
     private final PushSessionPool<PushSession> pool;
     private final AtomicBoolean reconciling = new AtomicBoolean();
@@ -237,6 +241,16 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                 .forEach(PushSession::close);
     }
 
+    /** A node that moved is dialled at its new endpoint now, not after the backoff of its failed dials. */
+    @org.springframework.context.event.EventListener
+    void endpointChanged(PushEndpoints.Changed event) {
+        pool.forget(event.nodeId());
+        PushSession session = pool.get(event.nodeId());
+        if (running && (session == null || session.isClosed())) {
+            scheduler.execute(this::reconcileSafely);
+        }
+    }
+
     /** Removing a node revokes it: its session ends now, not at the next reconcile. */
     @org.springframework.transaction.event.TransactionalEventListener
     void nodeRemoved(dev.tide.controlplane.node.NodeService.NodeRemoved event) {
@@ -367,9 +381,11 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
 
     /** Relays a report from a session; a report whose batch failed is queued again. */
     @Override
-    public void ingest(UUID nodeId, StatusReport report) {
+    public CompletableFuture<Void> ingest(UUID nodeId, StatusReport report) {
         seen(nodeId);
-        submit(nodeId, report, 0);
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        submit(nodeId, report, 0, stored);
+        return stored;
     }
 
     /**
@@ -377,26 +393,33 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
      * again after a jittered, doubling wait (up to 1, 2, 4, 8, 16 s, each drawn from its upper
      * half so that reports refused together do not return together), then given up with a WARN.
      */
-    private void submit(UUID nodeId, StatusReport report, int attempt) {
+    private void submit(UUID nodeId, StatusReport report, int attempt, CompletableFuture<Void> stored) {
         ingestor.submit(nodeId, report).whenComplete((ok, error) -> {
-            if (error == null || scheduler == null || !running) {
+            if (error == null) {
+                stored.complete(null);
+                return;
+            }
+            if (scheduler == null || !running) {
+                stored.completeExceptionally(error);
                 return;
             }
             if (attempt >= REPORT_ATTEMPTS - 1) {
+                // not acknowledged: the agent keeps the events and sends them on its next session
                 log.warn(
-                        "A status report from push node {} was not written after {} attempts and is dropped: {}",
+                        "A status report from push node {} was not written after {} attempts: {}",
                         nodeId,
                         REPORT_ATTEMPTS,
                         error.toString());
+                stored.completeExceptionally(error);
                 return;
             }
             long ceiling = 1000L << attempt;
             long delay = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
-            scheduler.schedule(() -> submit(nodeId, report, attempt + 1), delay, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> submit(nodeId, report, attempt + 1, stored), delay, TimeUnit.MILLISECONDS);
         });
     }
 
-    /** Tries of a push status report before it is dropped (issue 12 keeps them until written). */
+    /** Tries of a push status report before the session gives up on it (the agent still has it). */
     private static final int REPORT_ATTEMPTS = 6;
 
     @Override
@@ -407,7 +430,8 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                         .setNodeId(nodeId.toString())
                         .setMode(mode)
                         .build(),
-                0);
+                0,
+                new CompletableFuture<>());
     }
 
     @Override
@@ -417,10 +441,13 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
 
     @Override
     public void applied(String environment) {
-        Counter.builder("tide.push.applies")
-                .description("Apply messages sent to agents")
-                .tag("environment", environment)
-                .register(meters)
+        applyCounters
+                .computeIfAbsent(
+                        environment,
+                        env -> Counter.builder("tide.push.applies")
+                                .description("Apply messages sent to agents")
+                                .tag("environment", env)
+                                .register(meters))
                 .increment();
     }
 

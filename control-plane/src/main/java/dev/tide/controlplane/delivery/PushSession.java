@@ -10,6 +10,7 @@ import dev.tide.proto.agent.v1.Hello;
 import dev.tide.proto.agent.v1.Ping;
 import dev.tide.proto.agent.v1.Schedule;
 import dev.tide.proto.agent.v1.SetMode;
+import dev.tide.proto.agent.v1.StatusAck;
 import dev.tide.proto.agent.v1.StatusReport;
 import dev.tide.security.PeerIdentity;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -56,7 +57,8 @@ final class PushSession
         /** The session ended; {@code failed} when it is to be retried after a backoff. */
         void closed(PushSession session, boolean failed);
 
-        void ingest(UUID nodeId, StatusReport report);
+        /** Stores the report; completes once it is committed (exceptionally when given up on). */
+        java.util.concurrent.CompletableFuture<Void> ingest(UUID nodeId, StatusReport report);
 
         void modeAcknowledged(UUID nodeId, DeliveryMode mode);
 
@@ -173,7 +175,14 @@ final class PushSession
             fail();
             return;
         }
-        host.ingest(nodeId, report);
+        long seq = report.getReportSeq();
+        host.ingest(nodeId, report).thenRun(() -> {
+            if (seq > 0) { // acknowledged once stored: until then the agent keeps its events
+                send(ControlMessage.newBuilder()
+                        .setStatusAck(StatusAck.newBuilder().setReportSeq(seq))
+                        .build());
+            }
+        });
         synchronized (this) {
             agentGeneration = Math.max(agentGeneration, report.getAppliedGeneration());
             if (inFlightGeneration > 0 && agentGeneration >= inFlightGeneration) {

@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.tide.controlplane.deployment.DeploymentExecutor;
 import dev.tide.controlplane.deployment.TargetProgress;
 import dev.tide.controlplane.node.NodeDesired;
+import dev.tide.controlplane.system.DatabaseOutage;
 import dev.tide.proto.agent.v1.AppStatus;
 import dev.tide.proto.agent.v1.Event;
 import dev.tide.proto.agent.v1.StatusReport;
@@ -135,8 +136,21 @@ class StatusIngestor implements SmartLifecycle {
             flushTimer.record(() -> tx.executeWithoutResult(status -> touched.addAll(write(batch))));
             batch.forEach(p -> p.done().complete(null));
         } catch (RuntimeException e) {
+            if (DatabaseOutage.is(e)) {
+                // Splitting would only hit the outage again: every report is refused now, and its agent
+                // sends it again after a backoff (readiness reports the database down meanwhile).
+                log.warn(
+                        "Database unavailable; {} status report(s) refused for a retry: {}",
+                        batch.size(),
+                        e.getMessage());
+                batch.forEach(p -> p.done()
+                        .completeExceptionally(io.grpc.Status.UNAVAILABLE
+                                .withDescription("database unavailable; status not stored; retry")
+                                .asRuntimeException()));
+                return;
+            }
             if (batch.size() > 1) {
-                // One bad report (e.g. its node was deleted meanwhile) must not sink the others.
+                // A data error: one bad report (e.g. its node was deleted meanwhile) must not sink the others.
                 int half = batch.size() / 2;
                 flush(batch.subList(0, half));
                 flush(batch.subList(half, batch.size()));
@@ -215,7 +229,8 @@ class StatusIngestor implements SmartLifecycle {
                         instant(e.getAt(), now),
                         e.getMessage())));
             }
-            reports.add(new TargetProgress.NodeReport(p.nodeId(), r.getAppliedGeneration(), events, apps));
+            reports.add(new TargetProgress.NodeReport(
+                    p.nodeId(), r.getAppliedGeneration(), events, apps, DesiredStateMapper.mode(r.getMode())));
         }
         Set<UUID> present = rows.writeNodes(nodeRows.values()); // a node removed meanwhile is skipped
         rows.writeActual(actualRows.values().stream()

@@ -61,6 +61,7 @@ public class DeploymentExecutor implements DisposableBean {
     private final ApplicationService applications;
     private final AuditService audit;
     private final DeploymentJournal journal;
+    private final DeploymentMeters meters;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final ScheduledExecutorService rollout = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -79,6 +80,7 @@ public class DeploymentExecutor implements DisposableBean {
             ApplicationService applications,
             AuditService audit,
             DeploymentJournal journal,
+            DeploymentMeters meters,
             TransactionTemplate tx,
             Clock clock) {
         this.deployments = deployments;
@@ -88,6 +90,7 @@ public class DeploymentExecutor implements DisposableBean {
         this.applications = applications;
         this.audit = audit;
         this.journal = journal;
+        this.meters = meters;
         this.tx = tx;
         this.clock = clock;
     }
@@ -467,6 +470,7 @@ public class DeploymentExecutor implements DisposableBean {
     private void transition(Deployment d, DeploymentState next, String message, Instant now) {
         d.transition(next, message, now);
         d.setNextStepAt(null);
+        meters.transitioned(next, true);
         journal.deployment(d.getId(), next.name().toLowerCase(Locale.ROOT), message);
         if (next.isFinished() || next == DeploymentState.ROLLING_BACK) {
             audit.recordAs(

@@ -17,6 +17,16 @@ public interface DeploymentRepository extends JpaRepository<Deployment, UUID> {
 
     List<Deployment> findAllByStateIn(Collection<DeploymentState> states);
 
+    /** How many deployments are in a state. */
+    record StateCount(DeploymentState state, long count) {}
+
+    /** Deployments counted by state, in one statement (the {@code tide.deployments} gauges). */
+    @Query("""
+            select new dev.tide.controlplane.deployment.DeploymentRepository$StateCount(d.state, count(d))
+            from Deployment d group by d.state
+            """)
+    List<StateCount> countByState();
+
     /** The deployment, locked for this transaction so operator actions and rollout steps serialize. */
     @Lock(LockModeType.PESSIMISTIC_WRITE)
     @Query("select d from Deployment d where d.id = :id")

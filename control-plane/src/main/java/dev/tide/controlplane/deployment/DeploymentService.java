@@ -49,6 +49,7 @@ public class DeploymentService {
     private final ReleaseKeyService releaseKeys;
     private final AuditService audit;
     private final DeploymentJournal journal;
+    private final DeploymentMeters meters;
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
@@ -64,6 +65,7 @@ public class DeploymentService {
             ReleaseKeyService releaseKeys,
             AuditService audit,
             DeploymentJournal journal,
+            DeploymentMeters meters,
             ApplicationEventPublisher events,
             Clock clock) {
         this.deployments = deployments;
@@ -77,6 +79,7 @@ public class DeploymentService {
         this.releaseKeys = releaseKeys;
         this.audit = audit;
         this.journal = journal;
+        this.meters = meters;
         this.events = events;
         this.clock = clock;
     }
@@ -271,6 +274,7 @@ public class DeploymentService {
         DeploymentState from = d.getState();
         d.transition(next, message, clock.instant());
         d.setNextStepAt(null); // a pause between waves starts again on resume
+        meters.transitioned(next, false);
         audit.record("deployment." + action, "deployment/" + d.getId(), Map.of("from", from.name(), "to", next.name()));
         journal.deployment(d.getId(), next.name().toLowerCase(java.util.Locale.ROOT), message);
         events.publishEvent(new DeploymentRequested(d.getId()));

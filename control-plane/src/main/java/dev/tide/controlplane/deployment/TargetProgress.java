@@ -1,6 +1,7 @@
 package dev.tide.controlplane.deployment;
 
 import dev.tide.controlplane.application.ReleaseRepository;
+import dev.tide.controlplane.environment.DeliveryMode;
 import dev.tide.controlplane.node.NodeService;
 import java.time.Clock;
 import java.time.Instant;
@@ -52,6 +53,7 @@ public class TargetProgress {
     private final ReleaseRepository releases;
     private final DeploymentJournal journal;
     private final ApplicationEventPublisher events;
+    private final DeliveryLatency latency;
     private final Clock clock;
 
     TargetProgress(
@@ -60,12 +62,14 @@ public class TargetProgress {
             ReleaseRepository releases,
             DeploymentJournal journal,
             ApplicationEventPublisher events,
+            DeliveryLatency latency,
             Clock clock) {
         this.targets = targets;
         this.deployments = deployments;
         this.releases = releases;
         this.journal = journal;
         this.events = events;
+        this.latency = latency;
         this.clock = clock;
     }
 
@@ -109,13 +113,18 @@ public class TargetProgress {
         touched.forEach(id -> events.publishEvent(new DeploymentRequested(id)));
     }
 
-    /** One node's report, in domain terms. */
-    public record NodeReport(UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps) {}
+    /**
+     * One node's report, in domain terms; {@code mode} is how the agent says it receives its
+     * desired state (null when it did not say), the mode its latencies are counted under.
+     */
+    public record NodeReport(
+            UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps, DeliveryMode mode) {}
 
     /** Applies a node's report; returns the deployments in which a target finished. */
     @Transactional(propagation = Propagation.MANDATORY)
-    public Set<UUID> apply(UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps) {
-        return applyAll(List.of(new NodeReport(nodeId, appliedGeneration, events, apps)));
+    public Set<UUID> apply(
+            UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps, DeliveryMode mode) {
+        return applyAll(List.of(new NodeReport(nodeId, appliedGeneration, events, apps, mode)));
     }
 
     /**
@@ -190,6 +199,7 @@ public class TargetProgress {
                         case FAILED -> t.markFailed(e.message(), now);
                     }
                     if (t.getState() != was) {
+                        latency.progressed(t, was, report.mode());
                         journal.target(t, e.at(), t.getState() == TargetState.FAILED ? t.getError() : "");
                         if (t.getState().isTerminal()) {
                             touched.add(t.getDeploymentId()); // only a finished target can let the rollout move
@@ -208,7 +218,9 @@ public class TargetProgress {
                     continue;
                 }
                 if (t.getReleaseId().equals(app.releaseId()) && "HEALTHY".equals(app.state())) {
+                    TargetState was = t.getState();
                     t.markHealthy(now, now);
+                    latency.progressed(t, was, report.mode());
                     journal.target(t, now, "");
                     touched.add(t.getDeploymentId());
                 } else if (!t.getReleaseId().equals(app.releaseId()) || "FAILED".equals(app.state())) {

@@ -106,6 +106,11 @@ public class Environment {
         return description;
     }
 
+    /** The row version: it moves with every change of the environment's settings. */
+    public long getVersion() {
+        return version;
+    }
+
     public Instant getModeChangedAt() {
         return modeChangedAt;
     }

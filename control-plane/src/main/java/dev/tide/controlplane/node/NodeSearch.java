@@ -1,8 +1,10 @@
 package dev.tide.controlplane.node;
 
+import dev.tide.controlplane.environment.DeliveryMode;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +106,21 @@ class NodeSearch {
                                     rs.getLong("converged"),
                                     rs.getLong("acknowledged"),
                                     rs.getLong("pushable")));
+                });
+        return counts;
+    }
+
+    /** Nodes counted by their environment's mode and by whether they are online. */
+    Map<NodeMeters.Key, Long> countByModeAndLiveness(Instant now) {
+        Map<NodeMeters.Key, Long> counts = new HashMap<>();
+        jdbc.query(
+                "select e.mode, " + ONLINE + " as online, count(*) as nodes"
+                        + " from node n join environment e on e.name = n.environment group by 1, 2",
+                parameters(now),
+                rs -> {
+                    counts.put(
+                            new NodeMeters.Key(DeliveryMode.valueOf(rs.getString("mode")), rs.getBoolean("online")),
+                            rs.getLong("nodes"));
                 });
         return counts;
     }

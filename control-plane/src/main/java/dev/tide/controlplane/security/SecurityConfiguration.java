@@ -20,8 +20,8 @@ import org.springframework.security.web.context.HttpSessionSecurityContextReposi
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 
 /**
- * Two filter chains. The API chain ({@code /api}, {@code /actuator}, {@code /v3/api-docs}) is
- * stateless: HTTP Basic or a bearer API token on every request, errors as problem documents.
+ * Two filter chains. The API chain ({@code /api}, {@code /actuator}, {@code /v3/api-docs} and the
+ * Swagger UI that renders it) is stateless: HTTP Basic or a bearer API token on every request, errors as problem documents.
  * Passwords, in both chains, are checked by {@link PasswordAuthentication} (throttled, cached).
  * The console chain uses form login with a session and CSRF protection. Access rules per role
  * live here, in one table, so they can be read and reviewed together.
@@ -40,7 +40,7 @@ class SecurityConfiguration {
     SecurityFilterChain apiChain(HttpSecurity http, ApiTokenService tokens, PasswordAuthentication passwords)
             throws Exception {
         AuthenticationEntryPoint unauthorized = ProblemSecurityHandlers.unauthorized();
-        http.securityMatcher("/api/**", "/actuator/**", "/v3/api-docs/**")
+        http.securityMatcher("/api/**", "/actuator/**", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
                 .authenticationManager(passwords)
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -50,9 +50,15 @@ class SecurityConfiguration {
                 .addFilterBefore(
                         new ApiTokenAuthenticationFilter(tokens, unauthorized), BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(auth -> auth
-                        // Probes, scraping and the API description need no credentials.
+                        // Probes, scraping and the API description (as JSON, or as pages to try it
+                        // out with one's own token) need no credentials.
                         .requestMatchers(
-                                "/actuator/health/**", "/actuator/info", "/actuator/prometheus", "/v3/api-docs/**")
+                                "/actuator/health/**",
+                                "/actuator/info",
+                                "/actuator/prometheus",
+                                "/v3/api-docs/**",
+                                "/swagger-ui.html",
+                                "/swagger-ui/**")
                         .permitAll()
                         .requestMatchers("/actuator/**")
                         .hasRole(Role.ADMIN.name())

@@ -103,10 +103,14 @@ final class AgentChannels implements AutoCloseable {
 
     /** A long-poll for the node's desired state, answered when it completes. */
     CompletableFuture<GetDesiredStateResponse> watch(EnrollResponse node, long known, int waitSeconds) {
+        return watch(node, request(node, known, waitSeconds));
+    }
+
+    CompletableFuture<GetDesiredStateResponse> watch(EnrollResponse node, GetDesiredStateRequest request) {
         CompletableFuture<GetDesiredStateResponse> answer = new CompletableFuture<>();
         AgentGatewayGrpc.newStub(channel(node))
-                .withDeadlineAfter(waitSeconds + 10, TimeUnit.SECONDS)
-                .getDesiredState(request(node, known, waitSeconds), new StreamObserver<>() {
+                .withDeadlineAfter(request.getWaitSeconds() + 10, TimeUnit.SECONDS)
+                .getDesiredState(request, new StreamObserver<>() {
                     @Override
                     public void onNext(GetDesiredStateResponse value) {
                         answer.complete(value);

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,6 +210,73 @@ class AgentGatewayTests extends IntegrationTest {
         GetDesiredStateResponse answer = poll.get(10, TimeUnit.SECONDS);
         assertThat(answer.getUnchanged()).isTrue();
         assertThat(answer.getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+    }
+
+    @Test
+    void aCheckInMovesTheNodesPushEndpointAndABadOneIsRefusedByName() {
+        EnrollResponse node = enroll(enrollmentToken(), "mover");
+
+        gateway(node)
+                .reportStatus(StatusReport.newBuilder()
+                        .setNodeId(node.getNodeId())
+                        .setPushEndpoint("10.9.8.7:7070")
+                        .build());
+        assertThat(as(admin())
+                        .get("/api/v1/nodes/{id}", node.getNodeId())
+                        .expect(200)
+                        .json()
+                        .path("pushEndpoint")
+                        .asString())
+                .isEqualTo("10.9.8.7:7070");
+
+        StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class,
+                () -> gateway(node)
+                        .reportStatus(StatusReport.newBuilder()
+                                .setNodeId(node.getNodeId())
+                                .setPushEndpoint("no port here")
+                                .build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refused.getStatus().getDescription()).contains("push_endpoint");
+        assertThat(count(
+                        "select count(*) from node where id = ? and push_endpoint = '10.9.8.7:7070'",
+                        UUID.fromString(node.getNodeId())))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aWatchSentBeforeAModeSwitchButArrivingAfterItIsAnsweredAtOnce() throws Exception {
+        EnrollResponse node = enroll(enrollmentToken(), "in-flight");
+        long followed = node.getSchedule().getVersion();
+        assertThat(followed).isPositive();
+        // parks while the agent follows the schedule in force
+        CompletableFuture<GetDesiredStateResponse> current = agents.watch(
+                node,
+                AgentChannels.request(node, 0, 30).toBuilder()
+                        .setKnownScheduleVersion(followed)
+                        .build());
+        assertThat(current)
+                .failsWithin(Duration.ofMillis(300))
+                .withThrowableThat()
+                .isInstanceOf(TimeoutException.class);
+
+        as(admin())
+                .patch("/api/v1/environments/{env}", Map.of("mode", "PUSH"), env)
+                .expect(200);
+        assertThat(current.get(10, TimeUnit.SECONDS).getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+
+        // the same poll, on its way while the switch happened: no wait
+        long start = System.nanoTime();
+        GetDesiredStateResponse answer = agents.watch(
+                        node,
+                        AgentChannels.request(node, 0, 30).toBuilder()
+                                .setKnownScheduleVersion(followed)
+                                .build())
+                .get(10, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(answer.getUnchanged()).isTrue();
+        assertThat(answer.getSchedule().getMode()).isEqualTo(DeliveryMode.PUSH);
+        assertThat(answer.getSchedule().getVersion()).isGreaterThan(followed);
     }
 
     @Test

@@ -67,6 +67,36 @@ class PushSessionTests {
     }
 
     @Test
+    void aStatusReportIsAcknowledgedOnlyOnceItIsStored() {
+        Agent a = open("a", 0);
+        a.session.onNext(AgentMessage.newBuilder()
+                .setStatus(StatusReport.newBuilder().setNodeId(a.id.toString()).setReportSeq(3))
+                .build());
+
+        assertThat(a.stream.sent).noneMatch(ControlMessage::hasStatusAck);
+
+        host.stored.complete(null);
+
+        assertThat(a.stream.sent)
+                .filteredOn(ControlMessage::hasStatusAck)
+                .singleElement()
+                .satisfies(m -> assertThat(m.getStatusAck().getReportSeq()).isEqualTo(3));
+    }
+
+    @Test
+    void aStatusReportThatWasNotStoredIsNotAcknowledged() {
+        Agent a = open("a", 0);
+        a.session.onNext(AgentMessage.newBuilder()
+                .setStatus(StatusReport.newBuilder().setNodeId(a.id.toString()).setReportSeq(1))
+                .build());
+
+        host.stored.completeExceptionally(new IllegalStateException("database unavailable"));
+
+        assertThat(a.stream.sent).noneMatch(ControlMessage::hasStatusAck);
+        assertThat(a.session.isClosed()).isFalse();
+    }
+
+    @Test
     void anAgentThatProvesToBeAnotherNodeIsClosedBeforeItIsSentAnything() {
         UUID id = UUID.randomUUID();
         host.desired.put(id, 1L);
@@ -181,9 +211,13 @@ class PushSessionTests {
         }
 
         @Override
-        public void ingest(UUID nodeId, StatusReport report) {
+        public java.util.concurrent.CompletableFuture<Void> ingest(UUID nodeId, StatusReport report) {
             reports.add(nodeId);
+            return stored;
         }
+
+        /** Completed by a test once the report counts as stored. */
+        java.util.concurrent.CompletableFuture<Void> stored = new java.util.concurrent.CompletableFuture<>();
 
         @Override
         public void modeAcknowledged(UUID nodeId, DeliveryMode mode) {}

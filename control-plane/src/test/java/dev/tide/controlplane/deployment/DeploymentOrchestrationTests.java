@@ -8,6 +8,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import dev.tide.controlplane.ApiResponse;
 import dev.tide.controlplane.IntegrationTest;
 import dev.tide.controlplane.application.ReleaseRepository;
+import dev.tide.controlplane.environment.DeliveryMode;
 import dev.tide.controlplane.node.Node;
 import dev.tide.controlplane.node.NodeDesired;
 import dev.tide.controlplane.node.NodeDesiredRepository;
@@ -525,7 +526,8 @@ class DeploymentOrchestrationTests extends IntegrationTest {
                 generation,
                 List.of(),
                 List.of(new TargetProgress.AppState(
-                        app, releaseId, state, state.equals("FAILED") ? "health check failed" : ""))));
+                        app, releaseId, state, state.equals("FAILED") ? "health check failed" : "")),
+                DeliveryMode.PULL));
         executor.refresh(touched);
     }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tide.controlplane.IntegrationTest;
 import dev.tide.controlplane.StatementCounter;
 import dev.tide.controlplane.application.ReleaseRepository;
+import dev.tide.controlplane.environment.DeliveryMode;
 import dev.tide.controlplane.node.Node;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
@@ -79,7 +80,8 @@ class RolloutStatementCountTests extends IntegrationTest {
                             n.getId(),
                             generation(n),
                             List.of(),
-                            List.of(new TargetProgress.AppState(db, dbRelease, "HEALTHY", ""))))
+                            List.of(new TargetProgress.AppState(db, dbRelease, "HEALTHY", "")),
+                            DeliveryMode.PULL))
                     .toList());
             entityManager.flush();
             return StatementCounter.count(() -> {

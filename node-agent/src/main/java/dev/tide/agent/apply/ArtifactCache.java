@@ -1,6 +1,7 @@
 package dev.tide.agent.apply;
 
 import com.google.protobuf.ByteString;
+import dev.tide.agent.state.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -46,7 +47,7 @@ public final class ArtifactCache {
     public void append(String sha256, long offset, ByteString data) throws ApplyException {
         Path part = partial(sha256);
         try {
-            Files.createDirectories(dir);
+            AtomicFiles.createPrivateDirectory(dir); // 0700 like the rest of the data dir
             long size = Files.exists(part) ? Files.size(part) : 0;
             if (offset == 0 && size > 0) {
                 truncate(part);
@@ -70,7 +71,7 @@ public final class ArtifactCache {
         Path part = partial(sha256);
         try {
             if (!Files.exists(part)) {
-                Files.createDirectories(dir);
+                AtomicFiles.createPrivateDirectory(dir); // 0700 like the rest of the data dir
                 Files.createFile(part);
             }
             String actual = Sha256.hex(part);

@@ -6,6 +6,7 @@ import dev.tide.agent.state.LocalState;
 import dev.tide.agent.state.NodeContext;
 import dev.tide.agent.supervise.Supervisor;
 import dev.tide.agent.supervise.Workload;
+import dev.tide.agent.upgrade.AgentRelease;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.AppState;
 import dev.tide.proto.agent.v1.DesiredState;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -49,6 +51,8 @@ public final class Converger {
     private final Supplier<NodeContext> fallbackNode;
     private final Pruner pruner;
     private final ReleaseTrust trust;
+    private final SelfUpgrade selfUpgrade;
+    private final Consumer<String> restartInto;
 
     public Converger(
             LocalState state,
@@ -59,8 +63,12 @@ public final class Converger {
             AppPaths paths,
             Duration grace,
             Supplier<NodeContext> fallbackNode,
-            ReleaseTrust trust) {
+            ReleaseTrust trust,
+            SelfUpgrade selfUpgrade,
+            Consumer<String> restartInto) {
         this.state = state;
+        this.selfUpgrade = selfUpgrade;
+        this.restartInto = restartInto;
         this.trust = trust;
         this.events = events;
         this.supervisor = supervisor;
@@ -95,6 +103,13 @@ public final class Converger {
                 if (blocker.isPresent()) {
                     applier.failWithoutSwitch(
                             gen, release, "dependency " + blocker.get() + " is not healthy; not started");
+                } else if (AgentRelease.is(release.getApplication())) {
+                    Optional<String> refused = trust.refusal(release, state.app(release.getApplication()));
+                    if (refused.isPresent()) {
+                        applier.failWithoutSwitch(gen, release, refused.get());
+                    } else if (selfUpgrade.apply(gen, release, source)) {
+                        healthy.add(release.getApplication());
+                    }
                 } else if (alreadyRunning(gen, release)) {
                     healthy.add(release.getApplication());
                 } else {
@@ -117,6 +132,10 @@ public final class Converger {
         state.update(s -> s.withAppliedGeneration(gen));
         log.info("generation {} applied", gen);
         pruner.prune(state.current(), desired);
+        String upgrade = selfUpgrade.restartRequested();
+        if (upgrade != null) {
+            restartInto.accept(upgrade); // last: every other application of the generation is applied
+        }
         return Outcome.APPLIED;
     }
 
@@ -134,7 +153,9 @@ public final class Converger {
                 .collect(Collectors.toSet());
         for (Map.Entry<String, AppRecord> e : state.current().apps().entrySet()) {
             String app = e.getKey();
-            if (!wanted.contains(app) && e.getValue().state() != AppState.STOPPED) {
+            if (AgentRelease.is(app) && !wanted.contains(app)) {
+                state.updateApp(app, r -> null); // the agent keeps running as it is: nothing to stop
+            } else if (!wanted.contains(app) && e.getValue().state() != AppState.STOPPED) {
                 supervisor.stop(app, grace);
                 state.updateApp(
                         app,

@@ -6,6 +6,7 @@ import dev.tide.agent.state.LocalState;
 import dev.tide.agent.supervise.Supervisor;
 import dev.tide.agent.supervise.Workload;
 import dev.tide.agent.supervise.WorkloadRuntime;
+import dev.tide.agent.upgrade.AgentRelease;
 import dev.tide.proto.agent.v1.AppState;
 import dev.tide.proto.agent.v1.EventType;
 import java.io.IOException;
@@ -54,6 +55,9 @@ public final class Readopter {
         for (Map.Entry<String, AppRecord> e : state.current().apps().entrySet()) {
             String app = e.getKey();
             AppRecord record = e.getValue();
+            if (AgentRelease.is(app)) {
+                continue; // the agent itself: UpgradeTrial settles an upgrade that restarted it
+            }
             boolean interrupted = record.state() == AppState.FETCHING || record.state() == AppState.STARTING;
             Optional<Workload> running = runtime.adopt(record.pid(), record.startedAt());
             if (record.state() == AppState.STARTING && running.isPresent()) {

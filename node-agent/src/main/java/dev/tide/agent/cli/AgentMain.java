@@ -2,6 +2,7 @@ package dev.tide.agent.cli;
 
 import dev.tide.agent.Agent;
 import dev.tide.agent.AgentException;
+import dev.tide.agent.upgrade.UpgradeFiles;
 import java.io.PrintStream;
 import java.util.Map;
 
@@ -38,7 +39,7 @@ public final class AgentMain {
         try {
             agent.start();
             agent.awaitClosed();
-            return 0;
+            return agent.restartRequested() ? UpgradeFiles.RESTART_EXIT_CODE : 0;
         } catch (AgentException e) {
             err.println("tide-agent: " + e.getMessage());
             return e.exitCode();

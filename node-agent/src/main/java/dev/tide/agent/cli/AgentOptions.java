@@ -124,6 +124,9 @@ final class AgentOptions {
             set(Flag.LOG_KEEP, AgentOptions::integer, b::logKeep);
             set(Flag.UNPACK_MAX_SIZE, AgentOptions::size, b::unpackMaxBytes);
             set(Flag.UNPACK_MAX_ENTRIES, AgentOptions::integer, b::unpackMaxEntries);
+            set(Flag.CHECK_IN_INTERVAL, AgentOptions::parseDuration, b::checkInInterval);
+            set(Flag.UPGRADE_DIR, (flag, text) -> Path.of(text.trim()), b::upgradeDir);
+            set(Flag.UPGRADE_TIMEOUT, AgentOptions::parseDuration, b::upgradeTimeout);
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -46,6 +46,18 @@ record Flag(String name, String arg, String help) {
             new Flag("unpack-max-size", "SIZE", "most an artifact may unpack to (default 20x its size, 64MB to 2GB)");
     static final Flag UNPACK_MAX_ENTRIES =
             new Flag("unpack-max-entries", "N", "most files, folders and links in one artifact (default 100000)");
+    static final Flag CHECK_IN_INTERVAL = new Flag(
+            "check-in-interval",
+            "DURATION",
+            "in PUSH mode, report to the control plane this often anyway, with the push endpoint (default 5m)");
+    static final Flag UPGRADE_DIR = new Flag(
+            "upgrade-dir",
+            "DIR",
+            "folder for self-upgrades, shared with the tide-agent launcher, which sets it (default: none, no upgrades)");
+    static final Flag UPGRADE_TIMEOUT = new Flag(
+            "upgrade-timeout",
+            "DURATION",
+            "a new agent version that has not reached the control plane by then is reverted (default 2m)");
     static final Flag HELP = new Flag("help", null, "print this help and exit");
 
     static final List<Flag> ALL = List.of(
@@ -66,6 +78,9 @@ record Flag(String name, String arg, String help) {
             LOG_KEEP,
             UNPACK_MAX_SIZE,
             UNPACK_MAX_ENTRIES,
+            CHECK_IN_INTERVAL,
+            UPGRADE_DIR,
+            UPGRADE_TIMEOUT,
             HELP);
 
     boolean isSwitch() {

@@ -10,9 +10,16 @@ import java.nio.file.Path;
 /** {@code <data-dir>/state.json}, written atomically and owner-only (release env may hold secrets). */
 public final class FileStateStore implements StateStore {
     private final Path file;
+    private final FileEventJournal events;
 
     public FileStateStore(Path dataDir) {
         this.file = dataDir.resolve("state.json");
+        this.events = new FileEventJournal(dataDir);
+    }
+
+    @Override
+    public EventJournal events() {
+        return events;
     }
 
     @Override

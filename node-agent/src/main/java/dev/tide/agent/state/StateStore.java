@@ -9,4 +9,9 @@ public interface StateStore {
 
     /** Replaces the saved state; readers never see a partial write. */
     void save(AgentState state) throws IOException;
+
+    /** Where undelivered events are kept across restarts: nowhere unless the store says so. */
+    default EventJournal events() {
+        return EventJournal.NONE;
+    }
 }

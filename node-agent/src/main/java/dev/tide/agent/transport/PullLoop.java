@@ -177,6 +177,7 @@ public final class PullLoop {
                 .setNodeId(nodeId)
                 .setKnownGeneration(knownGeneration.getAsLong())
                 .setWaitSeconds(plan.waitSeconds())
+                .setKnownScheduleVersion(schedules.current().getVersion())
                 .build();
         Futures.addCallback(
                 gateway.getDesiredStateAsync(request, plan.deadline()),

@@ -105,6 +105,7 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
                                 .setAppliedGeneration(state.appliedGeneration()))
                         .build());
             case CERTIFICATE_ISSUED -> certificates.accept(message.getCertificateIssued());
+            case STATUS_ACK -> reporter.acknowledged(message.getStatusAck().getReportSeq());
             case KIND_NOT_SET -> log.debug("empty control message ignored");
         }
     }

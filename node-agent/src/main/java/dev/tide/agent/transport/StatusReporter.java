@@ -39,11 +39,17 @@ public final class StatusReporter {
     private final boolean listening;
     private final Duration batchDelay;
     private final Object sendLock = new Object();
+    /** Guarded by sendLock: the session's report numbers, and the last event each one carried. */
+    private final java.util.NavigableMap<Long, Long> unacked = new java.util.TreeMap<>();
+
+    private long reportSeq;
+    private long sentUpTo;
     private PushSession session;
     private boolean dirty;
     private boolean scheduled;
     private boolean inFlight;
     private boolean urgent;
+    private volatile Runnable contact = () -> {};
 
     public StatusReporter(
             Supplier<String> nodeId,
@@ -64,6 +70,20 @@ public final class StatusReporter {
         this.backoff = backoff;
         this.listening = listening;
         this.batchDelay = batchDelay;
+    }
+
+    /**
+     * Called whenever the control plane answered: a report was accepted in pull, or a push session
+     * was opened (which takes mutual TLS both ways).
+     */
+    public void onContact(Runnable listener) {
+        contact = listener;
+    }
+
+    /** Sends what is pending now and waits, at most {@code limit}, until it was delivered. */
+    public boolean drain(Duration limit) throws InterruptedException {
+        reportNow();
+        return events.awaitDelivered(limit);
     }
 
     public void start() {
@@ -116,7 +136,29 @@ public final class StatusReporter {
         synchronized (this) {
             session = newSession;
         }
+        synchronized (sendLock) {
+            // what the last session was sent but did not acknowledge goes out again on this one
+            sentUpTo = 0;
+            unacked.clear();
+        }
+        contact.run();
         sendTo(newSession);
+    }
+
+    /** The control plane stored the session's reports up to {@code reportSeq}: their events are done. */
+    void acknowledged(long reportSeq) {
+        long upTo;
+        synchronized (sendLock) {
+            var done = unacked.headMap(reportSeq, true);
+            if (done.isEmpty()) {
+                return;
+            }
+            upTo = done.lastEntry().getValue();
+            done.clear();
+        }
+        if (upTo > 0) {
+            events.ack(upTo);
+        }
     }
 
     void detach(PushSession ended) {
@@ -127,16 +169,49 @@ public final class StatusReporter {
         }
     }
 
-    /** Sends a report on the session now; true when it went out. */
+    /**
+     * Sends a report on the session now, with the events not yet sent on it; true when it went out.
+     * Its events stay queued until the control plane acknowledges the report as stored.
+     */
     boolean sendTo(PushSession target) {
         synchronized (sendLock) {
-            EventLog.Pending pending = events.pending();
-            if (!target.sendStatus(build(pending))) {
+            EventLog.Pending pending = events.pendingAfter(sentUpTo);
+            long seq = ++reportSeq;
+            StatusReport report = build(pending).toBuilder().setReportSeq(seq).build();
+            if (!target.sendStatus(report)) {
                 return false;
             }
-            events.ack(pending.lastSeq());
+            sentUpTo = Math.max(sentUpTo, pending.lastSeq());
+            unacked.put(seq, sentUpTo);
             return true;
         }
+    }
+
+    /**
+     * Reports to the control plane directly, with the push endpoint, whatever the mode; events stay
+     * queued for the next ordinary report ({@link CheckIn}). The answer's schedule is followed.
+     */
+    void checkIn(String pushEndpoint) {
+        StatusReport report = build(new EventLog.Pending(0, java.util.List.of())).toBuilder()
+                .setPushEndpoint(pushEndpoint)
+                .build();
+        Futures.addCallback(
+                gateway.reportStatus(report),
+                new FutureCallback<ReportStatusResponse>() {
+                    @Override
+                    public void onSuccess(ReportStatusResponse response) {
+                        contact.run();
+                        schedules.update(response.getSchedule());
+                    }
+
+                    @Override
+                    public void onFailure(Throwable t) {
+                        log.warn(
+                                "check-in with the control plane failed ({}); trying again at the next one",
+                                t.getMessage());
+                    }
+                },
+                MoreExecutors.directExecutor());
     }
 
     public StatusReport currentReport() {
@@ -174,6 +249,7 @@ public final class StatusReporter {
                     @Override
                     public void onSuccess(ReportStatusResponse response) {
                         events.ack(pending.lastSeq());
+                        contact.run();
                         backoff.reset();
                         finished(null);
                         schedules.update(response.getSchedule());

@@ -130,6 +130,7 @@ public final class FakeControlPlane implements AutoCloseable {
                 .setIntervalSeconds(30)
                 .setWatch(true)
                 .setMaxWaitSeconds(maxWait)
+                .setVersion(7)
                 .build();
     }
 

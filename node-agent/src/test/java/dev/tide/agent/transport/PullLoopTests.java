@@ -102,6 +102,8 @@ class PullLoopTests {
 
         assertThat(cp.polls).extracting(p -> p.getWaitSeconds()).containsExactly(3, 3);
         assertThat(cp.polls).extracting(p -> p.getKnownGeneration()).containsExactly(0L, 1L);
+        // the schedule it follows, so a switch made while a poll travels is answered at once
+        assertThat(cp.polls).extracting(p -> p.getKnownScheduleVersion()).containsExactly(7L, 7L);
         assertThat(cp.polls).allSatisfy(p -> assertThat(p.getNodeId()).isEqualTo(FakeControlPlane.NODE_ID));
         assertThat(cp.pollDeadlineMillis).allSatisfy(ms -> assertThat(ms).isBetween(3_000L, 13_000L));
         assertThat(applied).extracting(DesiredState::getGeneration).containsExactly(1L, 2L);
