@@ -114,8 +114,8 @@ class DeploymentFilesTests {
     }
 
     /**
-     * deploy/prometheus/ and deploy/grafana/ come from the metrics work on another branch: until
-     * it is merged, this test fails and names the missing paths.
+     * The files Prometheus and Grafana are given (deploy/prometheus/, deploy/grafana/) exist and
+     * point at the compose services: the scrape target, the dashboards folder, the data source.
      */
     @Test
     void filesComposeMountsFromTheRepositoryExist() throws IOException {
@@ -133,6 +133,35 @@ class DeploymentFilesTests {
         assertThat(scrape)
                 .as("deploy/prometheus/prometheus.yml scrapes the control plane's metrics endpoint")
                 .contains(CONTROL_PLANE + ":" + HTTP_PORT, "/actuator/prometheus");
+        Map<String, String> grafana = new HashMap<>();
+        list(services().get("grafana"), "volumes")
+                .forEach(v ->
+                        grafana.put(v.toString().split(":")[0], v.toString().split(":")[1]));
+        for (Map<String, Object> doc : provisioning("dashboards")) {
+            maps(doc, "providers")
+                    .forEach(provider -> assertThat(map(provider, "options").get("path"))
+                            .as(
+                                    "Grafana provider %s reads where compose mounts deploy/grafana/dashboards",
+                                    provider.get("name"))
+                            .isEqualTo(grafana.get("./deploy/grafana/dashboards")));
+        }
+        for (Map<String, Object> doc : provisioning("datasources")) {
+            for (Map<String, Object> source : maps(doc, "datasources")) {
+                java.net.URI url = java.net.URI.create((String) source.get("url"));
+                assertThat(list(services().get(url.getHost()), "ports"))
+                        .as("Grafana data source %s: a compose service listening on %s", source.get("name"), url)
+                        .anyMatch(port -> port.toString().endsWith(":" + url.getPort()));
+            }
+        }
+    }
+
+    private static List<Map<String, Object>> provisioning(String kind) throws IOException {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        try (var files = Files.list(ROOT.resolve("deploy/grafana/provisioning").resolve(kind))) {
+            files.filter(f -> f.toString().matches(".*\\.ya?ml")).forEach(f -> docs.addAll(DeployFiles.yaml(f)));
+        }
+        assertThat(docs).as("Grafana %s provisioning files", kind).isNotEmpty();
+        return docs;
     }
 
     // deploy/k8s/

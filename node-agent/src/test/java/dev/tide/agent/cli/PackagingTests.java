@@ -112,6 +112,14 @@ class PackagingTests {
         assertThat(jvmFlags(imageEntrypoint()))
                 .as("JVM flags of agent.Dockerfile")
                 .isEqualTo(flags);
+        Matcher script = Pattern.compile("(?m)^opts=\\$\\{TIDE_AGENT_JAVA_OPTS:-(.*)}$")
+                .matcher(Files.readString(ROOT.resolve("node-agent/src/main/dist/tide-agent")));
+        assertThat(script.find())
+                .as("the tide-agent launcher's default JVM options")
+                .isTrue();
+        assertThat(List.of(script.group(1).split("\\s+")))
+                .as("JVM flags of the tide-agent launcher (node-agent/src/main/dist)")
+                .isEqualTo(flags);
         for (String launcher :
                 List.of("deploy/demo/TideDemo.java", "e2e/src/test/java/dev/tide/e2e/AgentProcess.java")) {
             String source = Files.readString(ROOT.resolve(launcher));
