@@ -3,43 +3,22 @@ package dev.tide.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The agent killed with SIGKILL in the middle of an apply, round after round: each time the
  * restarted agent finishes the deployment, and exactly one process of the application runs and
  * answers on its port, never an orphan of the killed agent's apply. Rounds: {@code
- * -Dtide.e2e.crash-rounds} (5 in the build; the fault suite's long version runs 10 or more, see
+ * -Dtide.e2e.crash-rounds} (3 in the build; the fault suite's long version runs 10 or more, see
  * docs/reliability.md).
  */
-class AgentCrashE2eTests {
-    private static final int ROUNDS = Integer.getInteger("tide.e2e.crash-rounds", 5);
+class AgentCrashE2eTests extends FleetTest {
+    private static final int ROUNDS = Integer.getInteger("tide.e2e.crash-rounds", 3);
     private static final Set<String> APPLYING = Set.of("DELIVERED", "APPLIED");
-
-    @TempDir
-    static Path dir;
-
-    static Fleet fleet;
-
-    @BeforeAll
-    static void startControlPlane() {
-        fleet = new Fleet(dir);
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     @Test
     void anAgentKilledDuringAnApplyConvergesEveryTimeAndLeavesNoOrphan() throws Exception {

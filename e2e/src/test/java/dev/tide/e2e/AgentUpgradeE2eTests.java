@@ -18,10 +18,7 @@ import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,26 +26,9 @@ import tools.jackson.databind.JsonNode;
  * application they run, and a next agent version that is the built jar with another version
  * stamped in. The upgrade keeps the application running; a jar that cannot start is reverted.
  */
-class AgentUpgradeE2eTests {
+class AgentUpgradeE2eTests extends FleetTest {
     private static final Duration DEPLOY = Duration.ofSeconds(120);
     private static final String JAR = "application/java-archive";
-
-    @TempDir
-    static java.nio.file.Path dir;
-
-    static Fleet fleet;
-
-    @BeforeAll
-    static void startControlPlane() {
-        fleet = new Fleet(dir);
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
 
     @Test
     void agentsUpgradeInWavesKeepTheirAppsAndABrokenJarIsReverted() throws Exception {

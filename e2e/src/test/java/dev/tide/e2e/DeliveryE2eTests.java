@@ -19,12 +19,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 import org.opentest4j.AssertionFailedError;
 import tools.jackson.databind.JsonNode;
 
@@ -32,29 +29,12 @@ import tools.jackson.databind.JsonNode;
  * Push and pull delivery end to end: the real control plane, real agent processes, and the
  * example application really started and answering on its port.
  */
-class DeliveryE2eTests {
+class DeliveryE2eTests extends FleetTest {
     private static final Duration DEPLOY = Duration.ofSeconds(120);
-
-    @TempDir
-    static Path dir;
-
-    static Fleet fleet;
-
-    @BeforeAll
-    static void startControlPlane() {
-        fleet = new Fleet(dir);
-    }
 
     @AfterEach
     void stopAgents(TestInfo test) {
         fleet.stopAgents();
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (fleet != null) {
-            fleet.close();
-        }
     }
 
     @Test

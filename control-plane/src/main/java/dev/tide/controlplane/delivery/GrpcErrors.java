@@ -1,6 +1,7 @@
 package dev.tide.controlplane.delivery;
 
 import dev.tide.controlplane.system.ConflictException;
+import dev.tide.controlplane.system.DatabaseOutage;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.NotFoundException;
 import io.grpc.Status;
@@ -44,6 +45,11 @@ class GrpcErrors implements GrpcExceptionHandler {
         }
         if (e instanceof TransientDataAccessException) {
             return Status.UNAVAILABLE.withDescription("the control plane is busy; retry with backoff");
+        }
+        if (DatabaseOutage.is(e)) {
+            log.warn("An agent call found the database unavailable: {}", e.getMessage());
+            return Status.UNAVAILABLE.withDescription(
+                    "the control plane's database is unavailable; retry with backoff");
         }
         log.error("Unexpected error in an agent call", e);
         return Status.INTERNAL.withDescription("internal error; the control plane log has the details");

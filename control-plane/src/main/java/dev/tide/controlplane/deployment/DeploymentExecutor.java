@@ -5,6 +5,7 @@ import dev.tide.controlplane.application.DependencyGraph;
 import dev.tide.controlplane.audit.AuditService;
 import dev.tide.controlplane.node.DesiredStateWriter;
 import dev.tide.controlplane.node.NodeRepository;
+import dev.tide.controlplane.system.DatabaseOutage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -108,9 +109,16 @@ public class DeploymentExecutor implements DisposableBean {
     /** Resumes what a restart interrupted, ends pauses between waves, times out stuck targets. */
     @Scheduled(fixedDelayString = "${tide.deployments.tick:2s}", initialDelayString = "${tide.deployments.tick:2s}")
     void tick() {
-        refresh(deployments.findAllByStateIn(DeploymentState.ACTIVE).stream()
-                .map(Deployment::getId)
-                .toList());
+        try {
+            refresh(deployments.findAllByStateIn(DeploymentState.ACTIVE).stream()
+                    .map(Deployment::getId)
+                    .toList());
+        } catch (RuntimeException e) {
+            if (!DatabaseOutage.is(e)) {
+                throw e;
+            }
+            log.warn("Deployments not examined: the database is unavailable ({}); next tick", e.getMessage());
+        }
     }
 
     private void advanceQuietly(UUID id) {

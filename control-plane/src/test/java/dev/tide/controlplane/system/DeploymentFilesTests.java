@@ -210,6 +210,9 @@ class DeploymentFilesTests {
                 .as("application.properties enables the liveness and readiness groups the probes use")
                 .isEqualTo("true");
         assertThat(APP).doesNotContainKeys("management.server.port", "management.endpoints.web.base-path");
+        assertThat(APP.getProperty("management.endpoint.health.group.liveness.include", "livenessState"))
+                .as("liveness checks only the process: a database outage must not restart the pod")
+                .isEqualTo("livenessState");
         Map<String, String> probes = Map.of(
                 "startupProbe", "/actuator/health/liveness",
                 "livenessProbe", "/actuator/health/liveness",
