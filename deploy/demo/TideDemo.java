@@ -98,11 +98,14 @@ public final class TideDemo {
             Path dataDir = STATE.resolve("agents").resolve(a.name());
             List<String> cmd = new ArrayList<>(List.of(
                     JAVA,
-                    "-Xmx96m",
-                    // As the systemd unit: a small daemon's deployments cost a third of the CPU (docs/configuration.md).
+                    // As the systemd unit and the image: less memory and a third of the CPU per
+                    // deployment (docs/configuration.md, "The agent's JVM flags").
+                    "-Xmx128m",
+                    "-Xmn8m",
                     "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1",
                     "-XX:-UsePerfData",
+                    "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled",
                     "-jar",
                     ROOT.resolve("node-agent/target/tide-agent.jar").toString(),
                     "--control-plane",

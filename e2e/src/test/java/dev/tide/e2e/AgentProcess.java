@@ -10,6 +10,18 @@ import java.util.concurrent.TimeUnit;
 
 /** One tide-agent.jar process with its own data directory and push listener. */
 final class AgentProcess implements AutoCloseable {
+    /**
+     * The JVM flags the systemd unit, the container image and {@code ./tide demo} run the agent
+     * with (docs/configuration.md, "The agent's JVM flags"; PackagingTests keeps them equal).
+     */
+    static final List<String> JVM_FLAGS = List.of(
+            "-Xmx128m",
+            "-Xmn8m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
+
     final String name;
     final Path dataDir;
     final int listenPort;
@@ -54,9 +66,8 @@ final class AgentProcess implements AutoCloseable {
     }
 
     AgentProcess start() {
-        // The flags the systemd unit and the container use.
-        List<String> cmd = new ArrayList<>(
-                List.of(Processes.JAVA, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
+        List<String> cmd = new ArrayList<>(List.of(Processes.JAVA));
+        cmd.addAll(JVM_FLAGS);
         // Extra JVM flags for a benchmark's agents, e.g. to profile them with JFR.
         String extra = System.getProperty("tide.bench.agent-jvm-options", "").trim();
         if (!extra.isEmpty()) {
@@ -119,6 +130,11 @@ final class AgentProcess implements AutoCloseable {
                 .totalCpuDuration()
                 .map(java.time.Duration::toMillis)
                 .orElse(0L);
+    }
+
+    /** The running process, for its pid and /proc figures. */
+    ProcessHandle handle() {
+        return process.toHandle();
     }
 
     boolean isAlive() {

@@ -181,7 +181,7 @@ public final class RealFleetJob {
      * Waits until the machine is mostly idle (under a quarter of its CPU busy over 2 s): 50 agent
      * JVMs that just started spend a minute or two loading and compiling before they settle.
      */
-    private static void awaitQuietMachine() throws IOException, InterruptedException {
+    static void awaitQuietMachine() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
         long[] before = cpuTicks();
         while (System.nanoTime() < deadline) {

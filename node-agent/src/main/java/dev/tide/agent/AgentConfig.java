@@ -62,6 +62,12 @@ public record AgentConfig(
         Duration upgradeTimeout,
         Duration checkInterval) {
 
+    /**
+     * The port of the push listener wherever Tide sets one up: the systemd unit, the container
+     * image and the docs ({@code --listen 0.0.0.0:7070}); the control plane dials it in push mode.
+     */
+    public static final int PUSH_PORT = 7070;
+
     /** Node names as the control plane accepts them. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-_.]{0,62}");
 

@@ -82,6 +82,15 @@ class AuthenticationTests extends IntegrationTest {
         assertThat(prometheus.body()).contains("jvm_memory_used_bytes", "application=\"tide-control-plane\"");
     }
 
+    /** The Kubernetes probes (deploy/k8s/control-plane.yaml) call these without credentials. */
+    @Test
+    void livenessAndReadinessProbesNeedNoCredentials() {
+        for (String probe : List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
+            ApiResponse answer = anonymous().get(probe).expect(200);
+            assertThat(answer.text("/status")).as(probe).isEqualTo("UP");
+        }
+    }
+
     @Test
     void otherActuatorEndpointsAreForAdminsOnly() {
         anonymous().get("/actuator/metrics").expectProblem(401);

@@ -1,5 +1,6 @@
 package dev.tide.agent.cli;
 
+import dev.tide.agent.AgentConfig;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -20,7 +21,9 @@ record Flag(String name, String arg, String help) {
     static final Flag DATA_DIR =
             new Flag("data-dir", "DIR", "identity, state, artifacts, releases and app logs (required)");
     static final Flag LISTEN = new Flag(
-            "listen", "HOST:PORT", "serve push sessions here, e.g. 0.0.0.0:7070; without it the agent only pulls");
+            "listen",
+            "HOST:PORT",
+            "serve push sessions here, e.g. 0.0.0.0:" + AgentConfig.PUSH_PORT + "; without it the agent only pulls");
     static final Flag ADVERTISE =
             new Flag("advertise", "HOST:PORT", "push endpoint to tell the control plane (default: --listen)");
     static final Flag LABEL = new Flag("label", "KEY=VALUE", "node label, repeatable (env: TIDE_AGENT_LABELS=k=v,k=v)");
