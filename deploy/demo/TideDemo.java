@@ -96,18 +96,10 @@ public final class TideDemo {
         step("Starting 4 agents (state under .tide/agents)");
         for (AgentSpec a : AGENTS) {
             Path dataDir = STATE.resolve("agents").resolve(a.name());
+            // Through the launcher, as the systemd unit and the image: the JVM flags of
+            // docs/configuration.md, and a restart into a new version after a self-upgrade.
             List<String> cmd = new ArrayList<>(List.of(
-                    JAVA,
-                    // As the systemd unit and the image: less memory and a third of the CPU per
-                    // deployment (docs/configuration.md, "The agent's JVM flags").
-                    "-Xmx128m",
-                    "-Xmn8m",
-                    "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:-UsePerfData",
-                    "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled",
-                    "-jar",
-                    ROOT.resolve("node-agent/target/tide-agent.jar").toString(),
+                    ROOT.resolve("node-agent/src/main/dist/tide-agent").toString(),
                     "--control-plane",
                     "127.0.0.1:" + GRPC_PORT,
                     "--name",
@@ -123,7 +115,12 @@ public final class TideDemo {
                 String token = field(call("POST", "/api/v1/environments/" + a.environment() + "/enrollment-tokens", "{}", 201), "token");
                 cmd.addAll(List.of("--enroll-token", token));
             }
-            processes.add(start("agent-" + a.name(), cmd, Map.of()));
+            processes.add(start(
+                    "agent-" + a.name(),
+                    cmd,
+                    Map.of(
+                            "TIDE_AGENT_JAR", ROOT.resolve("node-agent/target/tide-agent.jar").toString(),
+                            "JAVA_HOME", System.getProperty("java.home"))));
         }
         waitFor("the agents to enroll", Duration.ofSeconds(60), () -> count(call("GET", "/api/v1/nodes", null, 200), "\"id\"") >= AGENTS.size());
 

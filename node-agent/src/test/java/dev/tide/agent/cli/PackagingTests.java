@@ -32,6 +32,7 @@ import org.yaml.snakeyaml.Yaml;
 class PackagingTests {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final String IMAGE_JAR = "/opt/tide/tide-agent.jar";
+    private static final String LAUNCHER = "/opt/tide/bin/tide-agent";
     private static final Pattern COMPOSE_VARIABLE = Pattern.compile("\\$\\{([A-Z0-9_]+)(:-[^}]*)?}");
 
     @Test
@@ -52,7 +53,7 @@ class PackagingTests {
                         .isIn(known);
                 env.put(name, expand(String.valueOf(value), service, tokenVariables));
             });
-            List<String> args = new ArrayList<>(afterJar(imageEntrypoint(), "agent.Dockerfile ENTRYPOINT"));
+            List<String> args = new ArrayList<>(afterLauncher(imageEntrypoint(), "agent.Dockerfile ENTRYPOINT"));
             args.addAll(PackagingTests.<List<String>>cast(spec.getOrDefault("command", List.of())));
 
             AgentConfig config = parse(args, env, "service " + service);
@@ -90,8 +91,9 @@ class PackagingTests {
     void theSystemdUnitStartsTheAgentWithFlagsItReadsAndTheImagesDataDirectory() throws Exception {
         List<String> exec = systemdExecStart();
         Map<String, String> env = Map.of("TIDE_AGENT_CONTROL_PLANE", "cp.example.com:9090");
-        AgentConfig unit = parse(afterJar(exec, "tide-agent.service ExecStart"), env, "tide-agent.service");
-        AgentConfig image = parse(afterJar(imageEntrypoint(), "agent.Dockerfile ENTRYPOINT"), env, "agent.Dockerfile");
+        AgentConfig unit = parse(afterLauncher(exec, "tide-agent.service ExecStart"), env, "tide-agent.service");
+        AgentConfig image =
+                parse(afterLauncher(imageEntrypoint(), "agent.Dockerfile ENTRYPOINT"), env, "agent.Dockerfile");
 
         assertThat(unit.dataDir()).as("the unit's and the image's --data-dir").isEqualTo(image.dataDir());
         assertThat(unit.listen()).isEqualTo(new HostPort("0.0.0.0", AgentConfig.PUSH_PORT));
@@ -107,36 +109,55 @@ class PackagingTests {
 
     @Test
     void theAgentsJvmFlagsAreTheSameWhereverItIsLaunched() throws IOException {
-        List<String> flags = jvmFlags(systemdExecStart());
-        assertThat(flags).as("JVM flags of tide-agent.service").isNotEmpty();
-        assertThat(jvmFlags(imageEntrypoint()))
-                .as("JVM flags of agent.Dockerfile")
-                .isEqualTo(flags);
+        // The unit and the image run the launcher, so its default options are their flags.
         Matcher script = Pattern.compile("(?m)^opts=\\$\\{TIDE_AGENT_JAVA_OPTS:-(.*)}$")
                 .matcher(Files.readString(ROOT.resolve("node-agent/src/main/dist/tide-agent")));
         assertThat(script.find())
                 .as("the tide-agent launcher's default JVM options")
                 .isTrue();
-        assertThat(List.of(script.group(1).split("\\s+")))
-                .as("JVM flags of the tide-agent launcher (node-agent/src/main/dist)")
-                .isEqualTo(flags);
-        for (String launcher :
-                List.of("deploy/demo/TideDemo.java", "e2e/src/test/java/dev/tide/e2e/AgentProcess.java")) {
-            String source = Files.readString(ROOT.resolve(launcher));
-            assertThat(flags.stream().filter(flag -> !source.contains("\"" + flag + "\"")))
-                    .as("JVM flags of tide-agent.service that %s does not start the agent with", launcher)
-                    .isEmpty();
-        }
+        List<String> flags = List.of(script.group(1).split("\\s+"));
+        assertThat(flags).as("JVM flags of the tide-agent launcher").isNotEmpty();
+        assertThat(Files.readString(ROOT.resolve("deploy/demo/TideDemo.java")))
+                .as("./tide demo starts its agents through the launcher")
+                .contains("\"node-agent/src/main/dist/tide-agent\"");
+        String e2e = Files.readString(ROOT.resolve("e2e/src/test/java/dev/tide/e2e/AgentProcess.java"));
+        assertThat(flags.stream().filter(flag -> !e2e.contains("\"" + flag + "\"")))
+                .as("JVM flags of the tide-agent launcher that the e2e tests' agents do not start with")
+                .isEmpty();
         assertThat(Files.readString(ROOT.resolve("docs/configuration.md")))
                 .as("docs/configuration.md, \"The agent's JVM flags\"")
                 .contains("java " + String.join(" ", flags) + " -jar tide-agent.jar");
     }
 
-    /** Every variable the agent reads: one per flag, and the log level. */
-    private static Set<String> agentVariables() {
+    @Test
+    void theImageInstallsTheJarWhereItsLauncherLooks() throws IOException {
+        String dockerfile = Files.readString(ROOT.resolve("deploy/docker/agent.Dockerfile"));
+        assertThat(dockerfile)
+                .as("agent.Dockerfile installs the launcher its ENTRYPOINT runs")
+                .contains("node-agent/src/main/dist/tide-agent " + LAUNCHER);
+        // the launcher looks beside itself, in ../lib/tide/ and in ../ (bin/ -> /opt/tide/)
+        assertThat(dockerfile)
+                .as("agent.Dockerfile puts the jar in a folder the launcher searches")
+                .contains("tide-agent.jar " + IMAGE_JAR);
+        assertThat(Path.of(LAUNCHER)
+                        .getParent()
+                        .resolveSibling("tide-agent.jar")
+                        .toString())
+                .isEqualTo(IMAGE_JAR);
+        assertThat(Files.readString(ROOT.resolve("node-agent/src/main/dist/tide-agent")))
+                .contains("\"$here/../tide-agent.jar\"");
+    }
+
+    /** Every variable the agent reads (one per flag, and the log level), and the launcher's own. */
+    private static Set<String> agentVariables() throws IOException {
         Set<String> names = new HashSet<>();
         Flag.ALL.stream().filter(f -> f != Flag.HELP).forEach(f -> names.add(f.env()));
         names.add(AgentLogging.LEVEL_VARIABLE);
+        Matcher launcher = Pattern.compile("\\$\\{(TIDE_AGENT_[A-Z_]+)")
+                .matcher(Files.readString(ROOT.resolve("node-agent/src/main/dist/tide-agent")));
+        while (launcher.find()) {
+            names.add(launcher.group(1));
+        }
         return names;
     }
 
@@ -160,15 +181,12 @@ class PackagingTests {
         return m.appendTail(out).toString();
     }
 
-    private static List<String> afterJar(List<String> command, String where) {
-        int jar = command.indexOf("-jar");
-        assertThat(jar).as("%s runs java -jar %s", where, IMAGE_JAR).isPositive();
-        assertThat(command.get(jar + 1)).as(where).isEqualTo(IMAGE_JAR);
-        return command.subList(jar + 2, command.size());
-    }
-
-    private static List<String> jvmFlags(List<String> command) {
-        return command.subList(1, command.indexOf("-jar"));
+    /** The agent's own arguments of a command that runs the installed launcher. */
+    private static List<String> afterLauncher(List<String> command, String where) {
+        assertThat(command.get(0))
+                .as("%s runs the launcher %s, which restarts the agent after a self-upgrade", where, LAUNCHER)
+                .isEqualTo(LAUNCHER);
+        return command.subList(1, command.size());
     }
 
     private static List<String> imageEntrypoint() throws IOException {
