@@ -120,7 +120,7 @@ class CliE2eTests {
                 .until(() -> fleet.nodes(ENV).size() == 2);
 
         Run nodes = tide(null, "node", "list", "-e", ENV);
-        assertThat(nodes.out()).contains("NAME", "cli-1", "cli-2");
+        assertThat(nodes.out()).contains("NAME", "AGENT", "cli-1", "cli-2");
         assertThat(tide(null, "node", "show", "cli-1").out()).contains("environment:", ENV);
         assertThat(tide(null, "env", "list").out()).containsPattern(ENV + " +PUSH");
         Run tokens = tide(null, "env", "tokens", "list", ENV);
@@ -155,6 +155,10 @@ class CliE2eTests {
                 .get("id")
                 .asString();
         assertThat(tide(null, "deploy", "show", firstDeployment).out()).contains("SUCCEEDED", "STAGE");
+        // The event stream ended cleanly on the server too: its last (async) dispatch was not denied.
+        await().during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> !Files.readString(fleet.controlPlane.log).contains("response is already committed"));
     }
 
     @Test

@@ -82,6 +82,7 @@ public final class NodeCommand extends GroupCommand {
                                     .column("ENVIRONMENT", "/environment")
                                     .column("MODE", "/ackedMode")
                                     .column("CONVERGED", "/converged")
+                                    .column("AGENT", "/agentVersion")
                                     .column("APPLICATIONS", NodeCommand::applications)
                                     .column("LAST SEEN", r -> Values.time(r.get("lastSeenAt"), zone))
                                     .column("ID", "/id"),

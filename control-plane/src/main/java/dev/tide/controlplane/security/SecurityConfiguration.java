@@ -50,6 +50,11 @@ class SecurityConfiguration {
                 .addFilterBefore(
                         new ApiTokenAuthenticationFilter(tokens, unauthorized), BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(auth -> auth
+                        // An event stream's request was authorized when it started; it ends with an
+                        // ASYNC dispatch that carries no credentials of its own (the chain is stateless),
+                        // and an ERROR dispatch renders the problem of an authorized one.
+                        .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR)
+                        .permitAll()
                         // Probes, scraping and the API description (as JSON, or as pages to try it
                         // out with one's own token) need no credentials.
                         .requestMatchers(
