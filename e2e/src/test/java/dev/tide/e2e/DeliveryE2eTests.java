@@ -65,11 +65,15 @@ class DeliveryE2eTests extends FleetTest {
         for (AgentProcess a : concat(pushed, pulled)) {
             assertThat(fleet.answer(a.appPort)).contains("1.1.0");
         }
-        for (JsonNode node : concat(fleet.nodes("push-a"), fleet.nodes("pull-a"))) {
-            assertThat(node.get("converged").asBoolean())
-                    .as("node %s converged", node.get("name"))
-                    .isTrue();
-        }
+        // A node's applied generation comes with the agent's next report, up to its 200 ms batch
+        // after the BECAME_HEALTHY that settled the deployment (sent at once).
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (JsonNode node : concat(fleet.nodes("push-a"), fleet.nodes("pull-a"))) {
+                assertThat(node.get("converged").asBoolean())
+                        .as("node %s converged", node.get("name"))
+                        .isTrue();
+            }
+        });
         assertThat(fleet.nodes("push-a"))
                 .allSatisfy(n -> assertThat(n.get("ackedMode").asString()).isEqualTo("PUSH"));
         assertThat(fleet.nodes("pull-a"))
