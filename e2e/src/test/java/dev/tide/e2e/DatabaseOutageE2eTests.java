@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,6 +23,9 @@ import tools.jackson.databind.JsonNode;
  * delivered, applied and healthy times recorded (no status report lost).
  */
 class DatabaseOutageE2eTests extends FleetTest {
+    private static final java.util.regex.Pattern OUTAGE_NOTICED =
+            java.util.regex.Pattern.compile("(?i)database (is )?unavailable");
+
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
@@ -40,7 +44,11 @@ class DatabaseOutageE2eTests extends FleetTest {
         String pull = fleet.deploy("db-pull", "hello-db", "2.0.0");
         List<String> postgres = killPostgres();
         await().atMost(Duration.ofSeconds(30)).until(() -> readiness() != 200); // 503, or no answer in time
-        Thread.sleep(3000); // the outage: the agents apply, and report into it
+        // the outage lasts until the control plane has met it (a refused report, or its deployment tick)
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> OUTAGE_NOTICED
+                        .matcher(Files.readString(fleet.controlPlane.log))
+                        .find());
         Process restarted = new ProcessBuilder(postgres)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("postgres-restarted.log").toFile())

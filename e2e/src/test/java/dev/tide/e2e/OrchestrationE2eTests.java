@@ -219,13 +219,18 @@ class OrchestrationE2eTests {
             fleet.act(id, "pause");
             ids.put(env, id);
         }
-        Thread.sleep(4000);
+        // nothing more is released for as long as we look
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (String env : ENVIRONMENTS) {
+                JsonNode d = fleet.deployment(ids.get(env));
+                assertThat(d.get("state").asString()).isEqualTo("PAUSED");
+                assertThat(targets(d, "db").stream()
+                                .filter(t -> !t.get("desiredAt").isNull()))
+                        .as("%s: at most the first wave was released before the pause", env)
+                        .hasSizeLessThanOrEqualTo(2);
+            }
+        });
         for (String env : ENVIRONMENTS) {
-            JsonNode d = fleet.deployment(ids.get(env));
-            assertThat(d.get("state").asString()).isEqualTo("PAUSED");
-            assertThat(targets(d, "db").stream().filter(t -> !t.get("desiredAt").isNull()))
-                    .as("%s: at most the first wave was released before the pause", env)
-                    .hasSizeLessThanOrEqualTo(2);
             fleet.act(ids.get(env), "resume");
         }
         for (String env : ENVIRONMENTS) {

@@ -194,10 +194,11 @@ class DeploymentOrchestrationTests extends IntegrationTest {
         report(nodes.get(0), app, "1.0.0", "HEALTHY");
         awaitTargets(id, app, "HEALTHY", "PENDING", "PENDING");
         executor.tick();
-        sleep(600);
-        assertThat(states(id, app))
-                .as("nothing is released while paused")
-                .containsExactly("HEALTHY", "PENDING", "PENDING");
+        await().during(Duration.ofMillis(600))
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(states(id, app))
+                        .as("nothing is released while paused")
+                        .containsExactly("HEALTHY", "PENDING", "PENDING"));
         as(deployer()).post("/api/v1/deployments/{id}/pause", Map.of(), id).expectProblem(409);
 
         as(deployer()).post("/api/v1/deployments/{id}/resume", Map.of(), id).expect(200);
@@ -395,8 +396,11 @@ class DeploymentOrchestrationTests extends IntegrationTest {
 
         CompletableFuture<Void> reported =
                 CompletableFuture.runAsync(() -> report(nodes.get(0), app, "1.0.0", "HEALTHY"));
-        sleep(700);
-        assertThat(reported).as("the report waits for the step to commit").isNotDone();
+        await().during(Duration.ofMillis(700))
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(reported)
+                        .as("the report waits for the step to commit")
+                        .isNotDone());
         done.countDown();
         reported.get(10, TimeUnit.SECONDS);
         step.join(10_000);
@@ -423,8 +427,11 @@ class DeploymentOrchestrationTests extends IntegrationTest {
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
 
         CompletableFuture<String> created = CompletableFuture.supplyAsync(() -> deploy(Map.of(), app, "1.0.0"));
-        sleep(700);
-        assertThat(created).as("the create waits for the other one to commit").isNotDone();
+        await().during(Duration.ofMillis(700))
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(created)
+                        .as("the create waits for the other one to commit")
+                        .isNotDone());
         done.countDown();
         String id = created.get(10, TimeUnit.SECONDS);
         other.join(10_000);
@@ -567,13 +574,5 @@ class DeploymentOrchestrationTests extends IntegrationTest {
                 .untilAsserted(() ->
                         assertThat(deployment(id).path("state").asString()).isEqualTo(state));
         return deployment(id);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
