@@ -139,7 +139,6 @@ class StatusIngestor implements SmartLifecycle {
         Set<UUID> touched = new HashSet<>();
         try {
             flushTimer.record(() -> tx.executeWithoutResult(status -> touched.addAll(write(batch))));
-            batch.forEach(p -> p.done().complete(null));
         } catch (RuntimeException e) {
             if (DatabaseOutage.is(e)) {
                 // Splitting would only hit the outage again: every report is refused now, and its agent
@@ -175,6 +174,9 @@ class StatusIngestor implements SmartLifecycle {
         if (!touched.isEmpty()) {
             deployments.refresh(touched);
         }
+        // After the rollout is nudged: each completion answers an agent (a reply, a push StatusAck) on this
+        // thread, and a large batch's answers must not hold up the next wave.
+        batch.forEach(p -> p.done().complete(null));
     }
 
     /**

@@ -177,7 +177,7 @@ public final class StatusReporter {
         synchronized (sendLock) {
             EventLog.Pending pending = events.pendingAfter(sentUpTo);
             long seq = ++reportSeq;
-            StatusReport report = build(pending).toBuilder().setReportSeq(seq).build();
+            StatusReport report = report(pending).setReportSeq(seq).build();
             if (!target.sendStatus(report)) {
                 return false;
             }
@@ -192,7 +192,7 @@ public final class StatusReporter {
      * queued for the next ordinary report ({@link CheckIn}). The answer's schedule is followed.
      */
     void checkIn(String pushEndpoint) {
-        StatusReport report = build(new EventLog.Pending(0, java.util.List.of())).toBuilder()
+        StatusReport report = report(new EventLog.Pending(0, java.util.List.of()))
                 .setPushEndpoint(pushEndpoint)
                 .build();
         Futures.addCallback(
@@ -215,7 +215,7 @@ public final class StatusReporter {
     }
 
     public StatusReport currentReport() {
-        return build(events.pending());
+        return report(events.pending()).build();
     }
 
     private void flush() {
@@ -244,7 +244,7 @@ public final class StatusReporter {
             inFlight = true;
         }
         Futures.addCallback(
-                gateway.reportStatus(build(pending)),
+                gateway.reportStatus(report(pending).build()),
                 new FutureCallback<ReportStatusResponse>() {
                     @Override
                     public void onSuccess(ReportStatusResponse response) {
@@ -300,7 +300,7 @@ public final class StatusReporter {
         }
     }
 
-    private StatusReport build(EventLog.Pending pending) {
+    private StatusReport.Builder report(EventLog.Pending pending) {
         AgentState current = state.current();
         StatusReport.Builder report = StatusReport.newBuilder()
                 .setNodeId(nodeId.get())
@@ -309,6 +309,6 @@ public final class StatusReporter {
                 .setAgentVersion(AgentVersion.get())
                 .addAllEvents(pending.events());
         current.apps().forEach((app, record) -> report.addApplications(record.toStatus(app)));
-        return report.build();
+        return report;
     }
 }
