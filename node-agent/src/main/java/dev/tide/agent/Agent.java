@@ -510,7 +510,8 @@ public final class Agent implements AutoCloseable {
                 () -> {
                     try {
                         if (!reporter.drain(Duration.ofSeconds(5))) {
-                            log.warn("some events were not delivered before the restart; they are lost");
+                            log.warn(
+                                    "some events were not delivered before the restart; they stay in events.pb for the next agent");
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
