@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one real agent costs a node: how long {@code java -jar tide-agent.jar} takes to be ready,
- * and how much memory it holds while idle, with the JVM flags the systemd unit, the image and
- * {@code ./tide demo} use ({@link AgentProcess#JVM_FLAGS}).
+ * What one real agent costs a node: how long the agent takes to be ready, and how much memory its
+ * JVM holds while idle, started the way the systemd unit, the image and {@code ./tide demo} start
+ * it: through its launcher ({@code node-agent/src/main/dist/tide-agent}), with the launcher's JVM
+ * flags ({@link AgentProcess#JVM_FLAGS}) and its class-data archive, which the first (enrolling)
+ * run writes as it stops and the restart maps.
  *
  * <p>Against a real control plane (the jar, on its embedded PostgreSQL, default timings), each
  * round and each mode (a PUSH environment and a PULL environment with watch) starts one agent
@@ -29,8 +31,8 @@ import java.util.Map;
  *       the restart (in pull mode its long-poll is parked; in push mode its session is open).
  * </ul>
  *
- * The figures printed are medians over the rounds. Extra JVM flags for the agents:
- * {@code -Dtide.bench.agent-jvm-options="..."}.
+ * The figures printed are medians over the rounds. {@code TIDE_AGENT_JAVA_OPTS} and {@code
+ * TIDE_AGENT_CDS=off} in the bench's environment reach the launcher, to compare other settings.
  *
  * <p>Run: {@code ./mvnw -q -pl e2e exec:java -Dexec.mainClass=dev.tide.e2e.AgentFootprintBench
  * -Dexec.classpathScope=test -Dexec.args="5 30"} (rounds, idle seconds) after {@code ./mvnw
@@ -130,14 +132,14 @@ public final class AgentFootprintBench {
         // A restart appends to the same log: look only at what this start writes.
         long offset = Files.exists(agent.log) ? Files.size(agent.log) : 0;
         long t0 = System.nanoTime();
-        try (AgentProcess running = agent.start()) {
+        try (AgentProcess running = agent.startWithLauncher()) {
             long ready = awaitLine(running, offset, READY, t0);
             long session = awaitSession ? awaitLine(running, offset, SESSION, t0) : -1;
             if (idleSeconds == 0) {
                 return new Start(ready, session, 0);
             }
             Thread.sleep(idleSeconds * 1000L);
-            return new Start(ready, session, rssKb(running.handle().pid()));
+            return new Start(ready, session, rssKb(running.agentJvm().pid()));
         }
     }
 

@@ -15,8 +15,9 @@ final class AgentProcess implements AutoCloseable {
      * with (docs/configuration.md, "The agent's JVM flags"; PackagingTests keeps them equal).
      */
     static final List<String> JVM_FLAGS = List.of(
+            "-Xms8m",
             "-Xmx128m",
-            "-Xmn8m",
+            "-Xmn3m",
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-XX:-UsePerfData",
@@ -34,6 +35,8 @@ final class AgentProcess implements AutoCloseable {
     private final String token;
     /** Flags added to the usual ones, e.g. {@code --check-interval 1s}. */
     private final List<String> extraArgs = new ArrayList<>();
+    /** The agent jar the launcher starts. */
+    private Path jar = Processes.AGENT_JAR;
 
     private Process process;
 
@@ -65,6 +68,19 @@ final class AgentProcess implements AutoCloseable {
         return this;
     }
 
+    /** Has {@link #startWithLauncher} start this jar instead of the built one. */
+    AgentProcess withJar(Path jar) {
+        this.jar = jar;
+        return this;
+    }
+
+    /** The same agent (name, data dir, ports, jar) to start again after it stopped; it does not enroll again. */
+    AgentProcess again() {
+        return new AgentProcess(controlPlane, null, name, dataDir, listenPort, appPort, appPort2)
+                .withJar(jar)
+                .withArgs(extraArgs.toArray(String[]::new));
+    }
+
     AgentProcess start() {
         List<String> cmd = new ArrayList<>(List.of(Processes.JAVA));
         cmd.addAll(JVM_FLAGS);
@@ -86,7 +102,7 @@ final class AgentProcess implements AutoCloseable {
     AgentProcess startWithLauncher() {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(agentArgs());
-        process = Processes.start(cmd, log, Map.of("TIDE_AGENT_JAR", Processes.AGENT_JAR.toString()));
+        process = Processes.start(cmd, log, Map.of("TIDE_AGENT_JAR", jar.toString()));
         return this;
     }
 

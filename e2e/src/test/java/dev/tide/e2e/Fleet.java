@@ -111,8 +111,14 @@ final class Fleet implements AutoCloseable {
 
     /** An agent started through its launcher, which restarts it when it upgrades itself. */
     AgentProcess launchedAgent(String environment, String name) {
+        return launchedAgent(environment, name, Processes.AGENT_JAR);
+    }
+
+    /** An agent of the jar {@code jar} started through its launcher. */
+    AgentProcess launchedAgent(String environment, String name, Path jar) {
         AgentProcess agent = new AgentProcess(
                         controlPlane, enrollmentToken(environment), name, dir.resolve("agents/" + name))
+                .withJar(jar)
                 .startWithLauncher();
         agents.add(agent);
         return agent;
@@ -120,9 +126,14 @@ final class Fleet implements AutoCloseable {
 
     /** The same agent (same data dir and ports) started again after a stop. */
     AgentProcess restart(AgentProcess old) {
-        AgentProcess again = new AgentProcess(
-                        controlPlane, null, old.name, old.dataDir, old.listenPort, old.appPort, old.appPort2)
-                .start();
+        AgentProcess again = old.again().start();
+        agents.add(again);
+        return again;
+    }
+
+    /** The same agent started again through its launcher after a stop. */
+    AgentProcess relaunch(AgentProcess old) {
+        AgentProcess again = old.again().startWithLauncher();
         agents.add(again);
         return again;
     }

@@ -1,55 +1,39 @@
 package dev.tide.agent.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.classic.spi.ConfiguratorRank;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.spi.ContextAwareBase;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 
 /**
- * The agent's logging: one line per meaningful step on stdout, {@code TIDE_AGENT_LOG_LEVEL=DEBUG}
- * for more. Set up in code rather than from a logback.xml because parsing XML at start-up loaded
- * about 400 classes (an XML parser, logback's Joran) and cost a fifth of the agent's start time and
- * a few MB of its idle memory. A logback.xml or logback-test.xml on the classpath, or
- * {@code -Dlogback.configurationFile}, still wins.
+ * The agent's logging: SLF4J's simple provider, set up by {@code simplelogger.properties} in the
+ * jar (one line per meaningful step on stdout), with the root level from {@code
+ * TIDE_AGENT_LOG_LEVEL}. Not logback: its configuration machinery loaded about 500 classes at
+ * start-up and held 4 MB of the idle agent's memory.
  */
-@ConfiguratorRank(ConfiguratorRank.CUSTOM_LOW_PRIORITY)
-public final class AgentLogging extends ContextAwareBase implements Configurator {
+public final class AgentLogging {
     /** The environment variable with the root log level. */
     static final String LEVEL_VARIABLE = "TIDE_AGENT_LOG_LEVEL";
 
-    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0}: %msg%n";
+    /** The simple provider's root level; a {@code -D} on the command line wins over the variable. */
+    static final String LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
 
-    @Override
-    public ExecutionStatus configure(LoggerContext context) {
-        ClassLoader loader = AgentLogging.class.getClassLoader();
-        boolean fileConfigured = System.getProperty("logback.configurationFile") != null
-                || loader.getResource("logback-test.xml") != null
-                || loader.getResource("logback.xml") != null;
-        return configure(context, fileConfigured, System.getenv(LEVEL_VARIABLE));
-    }
+    private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
 
-    static ExecutionStatus configure(LoggerContext context, boolean fileConfigured, String level) {
-        if (fileConfigured) {
-            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+    private AgentLogging() {}
+
+    /**
+     * Applies {@code TIDE_AGENT_LOG_LEVEL} to {@code system}. Must run before the first logger is
+     * made, since the provider reads its settings once. A level it does not know leaves INFO.
+     */
+    static void configure(Map<String, String> env, Properties system) {
+        String level = env.get(LEVEL_VARIABLE);
+        if (level == null || system.getProperty(LEVEL_PROPERTY) != null) {
+            return;
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern(PATTERN);
-        encoder.start();
-        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-        console.setContext(context);
-        console.setName("CONSOLE");
-        console.setEncoder(encoder);
-        console.start();
-        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(level, Level.INFO));
-        root.addAppender(console);
-        context.getLogger("io.grpc").setLevel(Level.WARN);
-        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+        String normalized = level.trim().toLowerCase(Locale.ROOT);
+        if (LEVELS.contains(normalized)) {
+            system.setProperty(LEVEL_PROPERTY, normalized);
+        }
     }
 }

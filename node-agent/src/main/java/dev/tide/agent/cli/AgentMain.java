@@ -14,6 +14,7 @@ public final class AgentMain {
     private AgentMain() {}
 
     public static void main(String[] args) {
+        AgentLogging.configure(System.getenv(), System.getProperties());
         int code = run(args, System.getenv(), System.out, System.err);
         if (code != 0) {
             System.exit(code);

@@ -2,53 +2,60 @@ package dev.tide.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
-import ch.qos.logback.core.ConsoleAppender;
-import java.util.ServiceLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class AgentLoggingTests {
 
     @Test
-    void logsStepsToStdoutAtTheLevelFromTheEnvironmentAndQuietsGrpc() {
-        LoggerContext context = new LoggerContext();
+    void theLevelComesFromTheEnvironment() {
+        Properties system = new Properties();
 
-        assertThat(AgentLogging.configure(context, false, "DEBUG"))
-                .isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        AgentLogging.configure(Map.of(AgentLogging.LEVEL_VARIABLE, " DEBUG "), system);
 
-        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        assertThat(root.getLevel()).isEqualTo(Level.DEBUG);
-        assertThat(root.getAppender("CONSOLE")).isInstanceOf(ConsoleAppender.class);
-        assertThat(context.getLogger("io.grpc.netty").getEffectiveLevel()).isEqualTo(Level.WARN);
+        assertThat(system.getProperty(AgentLogging.LEVEL_PROPERTY)).isEqualTo("debug");
     }
 
     @Test
-    void infoWithoutTheVariableOrWithAValueItDoesNotKnow() {
-        for (String level : new String[] {null, "", "chatty"}) {
-            LoggerContext context = new LoggerContext();
-            AgentLogging.configure(context, false, level);
-            assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getLevel())
-                    .as(level)
-                    .isEqualTo(Level.INFO);
+    void aSystemPropertyWinsAndAnUnknownLevelOrNoVariableLeavesTheDefault() {
+        Properties system = new Properties();
+        system.setProperty(AgentLogging.LEVEL_PROPERTY, "warn");
+        AgentLogging.configure(Map.of(AgentLogging.LEVEL_VARIABLE, "debug"), system);
+        assertThat(system.getProperty(AgentLogging.LEVEL_PROPERTY)).isEqualTo("warn");
+
+        for (Map<String, String> env : java.util.List.of(
+                Map.of(AgentLogging.LEVEL_VARIABLE, "chatty"),
+                Map.of(AgentLogging.LEVEL_VARIABLE, ""),
+                Map.<String, String>of())) {
+            Properties fresh = new Properties();
+            AgentLogging.configure(env, fresh);
+            assertThat(fresh.getProperty(AgentLogging.LEVEL_PROPERTY))
+                    .as(env.toString())
+                    .isNull();
         }
     }
 
     @Test
-    void aLogbackFileOnTheClasspathWins() {
-        LoggerContext context = new LoggerContext();
-
-        assertThat(AgentLogging.configure(context, true, "DEBUG")).isEqualTo(ExecutionStatus.INVOKE_NEXT_IF_ANY);
-        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("CONSOLE"))
-                .isNull();
-    }
-
-    @Test
-    void logbackFindsItAsAService() {
-        assertThat(ServiceLoader.load(ch.qos.logback.classic.spi.Configurator.class).stream()
-                        .map(p -> p.type().getName()))
-                .contains(AgentLogging.class.getName());
+    void theJarLogsStepsToStdoutAtInfoAndQuietsGrpc() throws IOException {
+        Properties settings = new Properties();
+        try (InputStream in = AgentLogging.class.getResourceAsStream("/simplelogger.properties")) {
+            assertThat(in).isNotNull();
+            settings.load(in);
+        }
+        assertThat(settings)
+                .containsEntry("org.slf4j.simpleLogger.logFile", "System.out")
+                .containsEntry("org.slf4j.simpleLogger.defaultLogLevel", "info")
+                .containsEntry("org.slf4j.simpleLogger.log.io.grpc", "warn");
+        // the provider the jar ships is the one SLF4J binds
+        assertThat(LoggerFactory.getILoggerFactory().getClass().getName()).startsWith("org.slf4j.simple.");
+        assertThat(LoggerFactory.getLogger("io.grpc.netty.shaded.io.netty.channel.Foo")
+                        .isInfoEnabled())
+                .isFalse();
+        assertThat(LoggerFactory.getLogger(AgentLoggingTests.class).isInfoEnabled())
+                .isTrue();
     }
 }
