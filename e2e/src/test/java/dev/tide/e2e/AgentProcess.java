@@ -31,8 +31,9 @@ final class AgentProcess implements AutoCloseable {
     final int appPort2;
 
     final Path log;
-    private final ControlPlaneProcess controlPlane;
     private final String token;
+    /** Where the agent dials the control plane: its gRPC port, or a proxy in front of it. */
+    private String controlPlaneTarget;
     /** Flags added to the usual ones, e.g. {@code --check-interval 1s}. */
     private final List<String> extraArgs = new ArrayList<>();
     /** The agent jar the launcher starts. */
@@ -52,7 +53,6 @@ final class AgentProcess implements AutoCloseable {
             int listenPort,
             int appPort,
             int appPort2) {
-        this.controlPlane = controlPlane;
         this.token = token;
         this.name = name;
         this.dataDir = dataDir;
@@ -60,6 +60,13 @@ final class AgentProcess implements AutoCloseable {
         this.appPort = appPort;
         this.appPort2 = appPort2;
         this.log = dataDir.resolveSibling(name + ".log");
+        this.controlPlaneTarget = controlPlane.grpcTarget();
+    }
+
+    /** Dials the control plane at {@code target} (e.g. a {@link TcpProxy}); before {@link #start}. */
+    AgentProcess via(String target) {
+        controlPlaneTarget = target;
+        return this;
     }
 
     /** Adds flags to those the agent starts with; before {@link #start}. */
@@ -120,7 +127,7 @@ final class AgentProcess implements AutoCloseable {
     private List<String> agentArgs() {
         List<String> cmd = new ArrayList<>(List.of(
                 "--control-plane",
-                controlPlane.grpcTarget(),
+                controlPlaneTarget,
                 "--name",
                 name,
                 "--data-dir",

@@ -40,8 +40,14 @@ final class Fleet implements AutoCloseable {
     private String compiledHelloSha;
 
     Fleet(Path dir) {
+        this(dir, List.of());
+    }
+
+    /** With Spring arguments for the control plane added to the test timings, e.g. shorter windows. */
+    Fleet(Path dir, List<String> controlPlaneArguments) {
         this.dir = dir;
-        this.controlPlane = new ControlPlaneProcess(dir).start();
+        this.controlPlane =
+                new ControlPlaneProcess(dir).arguments(controlPlaneArguments).start();
         this.api = controlPlane.admin();
     }
 
@@ -121,6 +127,12 @@ final class Fleet implements AutoCloseable {
                 .withJar(jar)
                 .startWithLauncher();
         agents.add(agent);
+        return agent;
+    }
+
+    /** Keeps {@code agent} among those {@link #close} stops. */
+    AgentProcess started(AgentProcess agent) {
+        agents.add(agent.start());
         return agent;
     }
 

@@ -239,8 +239,8 @@ public final class Agent implements AutoCloseable {
         }
         RestartHandler restarts = new RestartHandler(state, events, preparer, deps.health());
         supervisor.setListener(restarts);
-        Readopter readopter =
-                new Readopter(state, events, preparer, supervisor, deps.workloads(), restarts, config.stopGrace());
+        Readopter readopter = new Readopter(
+                state, events, preparer, supervisor, deps.workloads(), restarts, config.stopGrace(), config.dataDir());
         serial.execute(() -> {
             try {
                 readopter.run();

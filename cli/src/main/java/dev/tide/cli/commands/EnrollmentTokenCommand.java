@@ -55,7 +55,9 @@ public final class EnrollmentTokenCommand extends GroupCommand {
             description = "Create an enrollment token; it is shown once.",
             footer = {
                 "%nExample (an autoscaling group of up to 200 nodes, for a week):",
-                "  tide env tokens create prod --max-uses 200 --ttl-minutes 10080 --description 'asg web'"
+                "  tide env tokens create prod --max-uses 200 --ttl-minutes 10080 --description 'asg web'",
+                "%nExample (web-1 lost its data dir: enroll it again as the same node, history kept):",
+                "  tide env tokens create prod --node web-1"
             })
     static final class Create extends ApiCommand {
         @Parameters(index = "0", paramLabel = "ENV")
@@ -70,6 +72,13 @@ public final class EnrollmentTokenCommand extends GroupCommand {
         @Option(names = "--description", paramLabel = "TEXT")
         String description;
 
+        @Option(
+                names = "--node",
+                paramLabel = "NAME",
+                description = "Enroll only this node name, once; if the node exists it is enrolled again (same id"
+                        + " and history, its old certificates refused): for an agent that lost its data dir.")
+        String node;
+
         @Override
         public Integer call() {
             Map<String, Object> body = new LinkedHashMap<>();
@@ -82,12 +91,16 @@ public final class EnrollmentTokenCommand extends GroupCommand {
             if (description != null) {
                 body.put("description", description);
             }
+            if (node != null) {
+                body.put("node", node);
+            }
             JsonNode token = api().post(path("environments", environment, "enrollment-tokens"), body);
             printer()
                     .done(
                             token.get("token").asString()
                                     + "\n\nShown once. Start an agent with: java -jar tide-agent.jar --enroll-token TOKEN"
-                                    + " --control-plane HOST:9090 --name NAME --data-dir DIR"
+                                    + " --control-plane HOST:9090 --name "
+                                    + (node != null ? node : "NAME") + " --data-dir DIR"
                                     + "\n(" + token.path("maxUses").asInt() + " use(s), expires "
                                     + Values.time(
                                             token.get("expiresAt"), printer().zone()) + ", id "

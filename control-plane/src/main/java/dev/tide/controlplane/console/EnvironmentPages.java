@@ -37,6 +37,7 @@ class EnvironmentPages {
     private final NodeService nodes;
     private final FleetOverview overview;
     private final ReleaseKeyService releaseKeys;
+    private final Liveness liveness;
     private final Clock clock;
 
     /** Rows of the node table per page: enough to scan, few enough to render in milliseconds. */
@@ -48,12 +49,14 @@ class EnvironmentPages {
             NodeService nodes,
             FleetOverview overview,
             ReleaseKeyService releaseKeys,
+            Liveness liveness,
             Clock clock) {
         this.environments = environments;
         this.tokens = tokens;
         this.nodes = nodes;
         this.overview = overview;
         this.releaseKeys = releaseKeys;
+        this.liveness = liveness;
         this.clock = clock;
     }
 
@@ -133,7 +136,7 @@ class EnvironmentPages {
         model.addAttribute("env", env);
         model.addAttribute("table", table);
         model.addAttribute("nodes", table.page().getContent());
-        model.addAttribute("liveness", new LivenessView(env, clock));
+        model.addAttribute("liveness", new LivenessView(env, liveness, clock));
         model.addAttribute("appStates", NodeQuery.STATES);
         return table;
     }
@@ -282,13 +285,13 @@ class EnvironmentPages {
     }
 
     /** Lets the node table ask whether a node is online. */
-    public record LivenessView(Environment env, Clock clock) {
+    public record LivenessView(Environment env, Liveness liveness, Clock clock) {
         public boolean online(NodeView node) {
-            return Liveness.online(node.lastSeenAt(), env, clock.instant());
+            return liveness.online(node.lastSeenAt(), env, clock.instant());
         }
 
         public long windowSeconds() {
-            return Liveness.window(env).toSeconds();
+            return liveness.window(env).toSeconds();
         }
     }
 }

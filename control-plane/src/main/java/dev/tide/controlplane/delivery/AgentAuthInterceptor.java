@@ -2,6 +2,7 @@ package dev.tide.controlplane.delivery;
 
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.security.PeerIdentity;
+import dev.tide.security.ca.CertificateAuthority;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -25,8 +26,9 @@ import org.springframework.stereotype.Component;
  * Authenticates every gRPC call but Enroll (and the health check) by the node certificate the
  * caller presented in the TLS handshake, whatever the service: deny by default. The handshake
  * already proved the certificate chains to the Tide CA; here its identity must be a node that
- * still exists (removing a node revokes it) and the certificate must not have expired since the
- * connection opened. Puts the node's identity in the call context.
+ * still exists (removing a node revokes it), must not predate the node's last enrollment (enrolling
+ * a node again revokes its older certificates) and must not have expired since the connection
+ * opened. Puts the node's identity in the call context.
  */
 @Component
 @GlobalServerInterceptor
@@ -36,7 +38,7 @@ class AgentAuthInterceptor implements ServerInterceptor {
     /** The peer's identity, parsed once per TLS session. */
     private static final String PEER = "tide.peer";
 
-    private record Peer(PeerIdentity identity, long notAfterMillis) {}
+    private record Peer(PeerIdentity identity, long notBeforeMillis, long notAfterMillis) {}
 
     private final NodeIdentityCache identities;
     private final Clock clock;
@@ -69,6 +71,14 @@ class AgentAuthInterceptor implements ServerInterceptor {
                 refusal = Status.UNAUTHENTICATED.withDescription(
                         "node " + peer.identity().nodeId()
                                 + " is not enrolled: it was removed, which revoked its certificate; enroll again");
+            } else if (identity.get().certificatesValidFrom() != null
+                    && peer.notBeforeMillis()
+                            < identity.get().certificatesValidFrom().toEpochMilli()) {
+                refusal = Status.UNAUTHENTICATED.withDescription("this certificate of node "
+                        + identity.get().nodeName() + " was revoked when the node enrolled again at "
+                        + identity.get().certificatesValidFrom().plus(CertificateAuthority.BACKDATING)
+                        + "; another agent holds its identity now");
+                identity = Optional.empty();
             }
         }
         if (refusal != null) {
@@ -98,7 +108,8 @@ class AgentAuthInterceptor implements ServerInterceptor {
             return null;
         }
         Peer peer = PeerIdentity.of(leaf)
-                .map(id -> new Peer(id, leaf.getNotAfter().getTime()))
+                .map(id -> new Peer(
+                        id, leaf.getNotBefore().getTime(), leaf.getNotAfter().getTime()))
                 .orElse(null);
         if (peer != null) {
             session.putValue(PEER, peer);

@@ -176,6 +176,13 @@ class DesiredStateCache {
         nodeListeners.forEach(l -> l.accept(event.id()));
     }
 
+    /** A node enrolled again may have new labels: its entry is built afresh. */
+    @TransactionalEventListener
+    void nodeReenrolled(EnrollmentService.NodeReenrolled event) {
+        entries.remove(event.nodeId());
+        nodeListeners.forEach(l -> l.accept(event.nodeId()));
+    }
+
     /** Caches {@code loaded} unless a newer entry of its node is already in; returns the one kept. */
     private Entry keep(Entry loaded) {
         return entries.merge(loaded.nodeId(), loaded, (a, b) -> a.generation() >= b.generation() ? a : b);

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -41,6 +43,7 @@ class EnrollmentService {
     private final DesiredStateCache cache;
     private final ReleaseKeyService releaseKeys;
     private final AuditService audit;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
 
     EnrollmentService(
@@ -50,6 +53,7 @@ class EnrollmentService {
             DesiredStateCache cache,
             ReleaseKeyService releaseKeys,
             AuditService audit,
+            ApplicationEventPublisher events,
             Clock clock) {
         this.tokens = tokens;
         this.nodes = nodes;
@@ -57,6 +61,7 @@ class EnrollmentService {
         this.cache = cache;
         this.releaseKeys = releaseKeys;
         this.audit = audit;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -83,13 +88,20 @@ class EnrollmentService {
         }
         EnrollmentToken token = tokens.usable(request.getToken());
         String env = token.getEnvironment();
-        if (nodes.existsByEnvironmentAndName(env, request.getName())) {
-            throw new ConflictException("a node named '" + request.getName() + "' is already enrolled in environment '"
-                    + env + "'; delete it first or choose another name");
+        if (token.getNodeName() != null && !token.getNodeName().equals(request.getName())) {
+            throw new AccessDeniedException("the enrollment token enrolls node '" + token.getNodeName()
+                    + "' only; start the agent with --name " + token.getNodeName());
+        }
+        String endpoint = request.getPushEndpoint().isBlank() ? null : request.getPushEndpoint();
+        Optional<Node> existing = nodes.findByEnvironmentAndName(env, request.getName());
+        if (existing.isPresent()) {
+            if (token.getNodeName() == null) {
+                throw new ConflictException(alreadyEnrolled(env, request.getName()));
+            }
+            return reenroll(existing.get(), token, request, endpoint, key, keyHash);
         }
         Schedule schedule = cache.schedule(env); // before the token's lock: a cache miss reads the database
         UUID nodeId = UUID.randomUUID();
-        String endpoint = request.getPushEndpoint().isBlank() ? null : request.getPushEndpoint();
         Node node = new Node(
                 nodeId,
                 request.getName(),
@@ -116,6 +128,54 @@ class EnrollmentService {
         audit.recordAs(actor, "node.enroll", "node/" + nodeId, details);
         tokens.claimUse(token, nodeId, actor); // last: it holds the token's row lock until commit
         return response(node, schedule, chain, keys);
+    }
+
+    /** Published when a node enrolled again; its older certificates are refused once this commits. */
+    record NodeReenrolled(UUID nodeId) {}
+
+    /**
+     * The node {@code node} enrolled again with a token made for it: same id, desired state and
+     * history; the new agent's labels, endpoint and key; every certificate issued before this one
+     * refused from the commit on (by its notBefore, which has a one-second resolution).
+     */
+    private EnrollResponse reenroll(
+            Node node, EnrollmentToken token, EnrollRequest request, String endpoint, PublicKey key, String keyHash) {
+        Schedule schedule = cache.schedule(node.getEnvironment());
+        String previousKey = node.getPublicKeySha256();
+        List<X509Certificate> chain = issue(node, key, keyHash);
+        node.reenrolled(
+                token.getId(),
+                request.getLabelsMap(),
+                endpoint,
+                request.getAgentVersion(),
+                chain.get(0).getNotBefore().toInstant(),
+                clock.instant());
+        nodes.saveAndFlush(node);
+        Optional<ReleaseKeySet.Signed> keys = releaseKeys.current(node.getEnvironment());
+        String actor = "agent:" + request.getName();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", request.getName());
+        details.put("environment", node.getEnvironment());
+        details.put("labels", request.getLabelsMap());
+        details.put("pushEndpoint", endpoint == null ? "" : endpoint);
+        details.put("enrollmentTokenId", token.getId().toString());
+        details.put("certificateSerial", chain.get(0).getSerialNumber().toString(16));
+        details.put("publicKeySha256", keyHash);
+        details.put("previousPublicKeySha256", previousKey == null ? "" : previousKey);
+        audit.recordAs(actor, "node.reenroll", "node/" + node.getId(), details);
+        events.publishEvent(new NodeReenrolled(node.getId()));
+        tokens.claimUse(token, node.getId(), actor); // last: it holds the token's row lock until commit
+        return response(node, schedule, chain, keys);
+    }
+
+    /** Why a plain token cannot enroll a name that exists, and the operator's two ways on. */
+    static String alreadyEnrolled(String env, String name) {
+        return "a node named '" + name + "' is already enrolled in environment '" + env + "'. To enroll this agent"
+                + " as that node again (its data dir was lost, or the machine replaced), start it with a token made for"
+                + " the node: tide env tokens create " + env + " --node " + name
+                + " (POST /api/v1/environments/" + env + "/enrollment-tokens {\"node\":\"" + name + "\"});"
+                + " to enroll it as a new node instead, remove the old one first: tide node remove " + name + " -e "
+                + env + " (DELETE /api/v1/nodes/{id}), or choose another --name";
     }
 
     /**

@@ -12,8 +12,8 @@ import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * Node ids (from verified certificates) to identities, so authenticating a poll costs no database
- * query once the node was seen. Forgets a node as soon as it is removed: that is what revokes its
- * certificate.
+ * query once the node was seen. Forgets a node as soon as it is removed (that is what revokes its
+ * certificate) or enrolled again (its older certificates are refused from then on).
  */
 @Component
 class NodeIdentityCache {
@@ -30,7 +30,8 @@ class NodeIdentityCache {
             return Optional.of(cached);
         }
         return nodes.findById(nodeId).map(n -> {
-            AgentIdentity id = new AgentIdentity(n.getId(), n.getName(), n.getEnvironment());
+            AgentIdentity id =
+                    new AgentIdentity(n.getId(), n.getName(), n.getEnvironment(), n.getCertificatesValidFrom());
             byId.put(nodeId, id);
             return id;
         });
@@ -42,12 +43,19 @@ class NodeIdentityCache {
      */
     int warmUp() {
         List<NodeRepository.Identity> all = nodes.findAllIdentities();
-        all.forEach(n -> byId.putIfAbsent(n.id(), new AgentIdentity(n.id(), n.name(), n.environment())));
+        all.forEach(n -> byId.putIfAbsent(
+                n.id(), new AgentIdentity(n.id(), n.name(), n.environment(), n.certificatesValidFrom())));
         return all.size();
     }
 
     @TransactionalEventListener
     void onNodeRemoved(NodeService.NodeRemoved event) {
         byId.remove(event.id());
+    }
+
+    /** Its certificates issued before now are refused from the next call on. */
+    @TransactionalEventListener
+    void onNodeReenrolled(EnrollmentService.NodeReenrolled event) {
+        byId.remove(event.nodeId());
     }
 }

@@ -263,6 +263,23 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     }
 
     /**
+     * A node enrolled again: a session with its old agent ends now, and its new endpoint is
+     * dialled without the backoff of the old one's failed dials.
+     */
+    @org.springframework.transaction.event.TransactionalEventListener
+    void nodeReenrolled(EnrollmentService.NodeReenrolled event) {
+        PushSession session = pool.get(event.nodeId());
+        if (session != null) {
+            log.info("Node {} enrolled again; closing the push session with its previous agent", session.nodeName);
+            session.close();
+        }
+        pool.forget(event.nodeId());
+        if (running) {
+            scheduler.execute(this::reconcileSafely);
+        }
+    }
+
+    /**
      * The control plane dials agents with its own certificate and trusts only node certificates
      * under its CA; which node answered is checked per session, at Hello.
      */

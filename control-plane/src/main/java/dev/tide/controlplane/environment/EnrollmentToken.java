@@ -51,6 +51,10 @@ public class EnrollmentToken {
     @Column(name = "used_by", updatable = false)
     private UUID usedBy;
 
+    /** When set, the token enrolls only this node name, and may enroll it again (re-enrollment). */
+    @Column(name = "node_name", updatable = false)
+    private String nodeName;
+
     @Column(name = "revoked_at")
     private Instant revokedAt;
 
@@ -66,7 +70,8 @@ public class EnrollmentToken {
             String createdBy,
             Instant now,
             Instant expiresAt,
-            int maxUses) {
+            int maxUses,
+            String nodeName) {
         this.id = UUID.randomUUID();
         this.environment = environment;
         this.tokenHash = tokenHash;
@@ -75,6 +80,12 @@ public class EnrollmentToken {
         this.createdAt = now;
         this.expiresAt = expiresAt;
         this.maxUses = maxUses;
+        this.nodeName = nodeName;
+    }
+
+    /** The one node name this token enrolls (and may enroll again), or null for any new name. */
+    public String getNodeName() {
+        return nodeName;
     }
 
     /** REVOKED, USED (every use taken), EXPIRED or ACTIVE at {@code now}, in that precedence. */

@@ -40,7 +40,8 @@ class EnrollmentTokenController {
             Instant usedAt,
             UUID usedBy,
             Instant revokedAt,
-            String revokedBy) {
+            String revokedBy,
+            String node) {
         static TokenView of(EnrollmentToken t, Instant now) {
             return new TokenView(
                     t.getId(),
@@ -55,7 +56,8 @@ class EnrollmentTokenController {
                     t.getUsedAt(),
                     t.getUsedBy(),
                     t.getRevokedAt(),
-                    t.getRevokedBy());
+                    t.getRevokedBy(),
+                    t.getNodeName());
         }
     }
 
@@ -68,10 +70,14 @@ class EnrollmentTokenController {
             String status,
             int maxUses,
             int uses,
-            Instant expiresAt) {}
+            Instant expiresAt,
+            String node) {}
 
-    /** Every field is optional: one hour, one use and no description by default. */
-    record CreateToken(Integer ttlMinutes, Integer maxUses, String description) {}
+    /**
+     * Every field is optional: one hour, one use and no description by default. {@code node}: the
+     * token enrolls only that name, and enrolls it again if it exists (a wiped or replaced agent).
+     */
+    record CreateToken(Integer ttlMinutes, Integer maxUses, String description, String node) {}
 
     @GetMapping
     List<TokenView> list(@PathVariable String environment) {
@@ -82,9 +88,9 @@ class EnrollmentTokenController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     CreatedTokenView create(@PathVariable String environment, @RequestBody(required = false) CreateToken body) {
-        CreateToken b = body == null ? new CreateToken(null, null, null) : body;
+        CreateToken b = body == null ? new CreateToken(null, null, null, null) : body;
         EnrollmentTokenService.Created created =
-                tokens.create(environment, b.ttlMinutes(), b.maxUses(), b.description());
+                tokens.create(environment, b.ttlMinutes(), b.maxUses(), b.description(), b.node());
         EnrollmentToken t = created.token();
         return new CreatedTokenView(
                 t.getId(),
@@ -94,7 +100,8 @@ class EnrollmentTokenController {
                 t.status(clock.instant()),
                 t.getMaxUses(),
                 t.getUses(),
-                t.getExpiresAt());
+                t.getExpiresAt(),
+                t.getNodeName());
     }
 
     @DeleteMapping("/{id}")

@@ -5,6 +5,7 @@ import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.controlplane.security.Secrets;
 import dev.tide.controlplane.system.InvalidInputException;
 import dev.tide.controlplane.system.InvalidInputException.FieldError;
+import dev.tide.controlplane.system.Names;
 import dev.tide.controlplane.system.NotFoundException;
 import jakarta.persistence.EntityManager;
 import java.time.Clock;
@@ -63,6 +64,17 @@ public class EnrollmentTokenService {
     /** Null arguments take the defaults: one hour, one use, no description. */
     @Transactional
     public Created create(String environment, Integer ttlMinutes, Integer maxUses, String description) {
+        return create(environment, ttlMinutes, maxUses, description, null);
+    }
+
+    /**
+     * As {@link #create(String, Integer, Integer, String)}; with a {@code node} name the token
+     * enrolls that name only, once, and may enroll it again when a node of that name exists: the
+     * node keeps its id and history, and its older certificates are refused (an agent whose data
+     * dir was wiped, a replaced machine).
+     */
+    @Transactional
+    public Created create(String environment, Integer ttlMinutes, Integer maxUses, String description, String node) {
         environments.get(environment);
         int ttl = ttlMinutes == null ? DEFAULT_TTL_MINUTES : ttlMinutes;
         int max = maxUses == null ? DEFAULT_MAX_USES : maxUses;
@@ -77,6 +89,12 @@ public class EnrollmentTokenService {
         if (desc.length() > 200) {
             errors.add(new FieldError("description", "must be at most 200 characters"));
         }
+        if (node != null && !Names.isName(node)) {
+            errors.add(new FieldError("node", Names.NAME_RULE));
+        }
+        if (node != null && max != 1) {
+            errors.add(new FieldError("maxUses", "must be 1 for a token that enrolls one node (node '" + node + "')"));
+        }
         if (!errors.isEmpty()) {
             throw InvalidInputException.fields(errors);
         }
@@ -89,17 +107,16 @@ public class EnrollmentTokenService {
                 AuditService.currentActor(),
                 now,
                 now.plus(Duration.ofMinutes(ttl)),
-                max));
-        audit.record(
-                "enrollment-token.create",
-                "environment/" + environment,
-                Map.of(
-                        "tokenId",
-                        token.getId().toString(),
-                        "expiresAt",
-                        token.getExpiresAt().toString(),
-                        "maxUses",
-                        max));
+                max,
+                node));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("tokenId", token.getId().toString());
+        details.put("expiresAt", token.getExpiresAt().toString());
+        details.put("maxUses", max);
+        if (node != null) {
+            details.put("node", node);
+        }
+        audit.record("enrollment-token.create", "environment/" + environment, details);
         return new Created(
                 token,
                 dev.tide.security.EnrollmentToken.of(secret, pki.caFingerprint())

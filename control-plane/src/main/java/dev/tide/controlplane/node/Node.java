@@ -49,6 +49,10 @@ public class Node {
     @Column(name = "certificate_expires_at")
     private Instant certificateExpiresAt;
 
+    /** Certificates issued before this (by their notBefore) are refused: set when the node enrolls again. */
+    @Column(name = "certificates_valid_from")
+    private Instant certificatesValidFrom;
+
     @Enumerated(EnumType.STRING)
     @Column(name = "acked_mode")
     private DeliveryMode ackedMode;
@@ -123,6 +127,31 @@ public class Node {
 
     public Instant getCertificateExpiresAt() {
         return certificateExpiresAt;
+    }
+
+    public Instant getCertificatesValidFrom() {
+        return certificatesValidFrom;
+    }
+
+    /**
+     * The node enrolled again (its agent lost its identity, e.g. a wiped data dir) with a token
+     * made for it: it takes the new agent's labels, endpoint and version, keeps its id, desired
+     * state and history, and refuses every certificate issued before {@code validFrom}.
+     */
+    public void reenrolled(
+            UUID enrollmentTokenId,
+            Map<String, String> labels,
+            String pushEndpoint,
+            String agentVersion,
+            Instant validFrom,
+            Instant now) {
+        this.enrollmentTokenId = enrollmentTokenId;
+        this.labels = new TreeMap<>(labels);
+        this.pushEndpoint = pushEndpoint;
+        this.agentVersion = agentVersion;
+        this.certificatesValidFrom = validFrom;
+        this.lastSeenAt = now;
+        this.appliedGeneration = 0; // the new agent has applied nothing yet: not converged until it reports
     }
 
     /** Records the certificate just issued to the node. */

@@ -16,10 +16,12 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
     List<UUID> findAllIds();
 
     /** Who a node is, without the entity. */
-    record Identity(UUID id, String name, String environment) {}
+    /** {@code certificatesValidFrom}: null, or the time before which its certificates are refused. */
+    record Identity(UUID id, String name, String environment, java.time.Instant certificatesValidFrom) {}
 
     /** Every node's identity in one query, for warming the authentication cache at start. */
-    @Query("select new dev.tide.controlplane.node.NodeRepository$Identity(n.id, n.name, n.environment) from Node n")
+    @Query("select new dev.tide.controlplane.node.NodeRepository$Identity(n.id, n.name, n.environment,"
+            + " n.certificatesValidFrom) from Node n")
     List<Identity> findAllIdentities();
 
     Optional<Node> findByEnvironmentAndName(String environment, String name);

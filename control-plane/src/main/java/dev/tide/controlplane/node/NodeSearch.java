@@ -42,9 +42,11 @@ class NodeSearch {
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final Liveness liveness;
 
-    NodeSearch(NamedParameterJdbcTemplate jdbc) {
+    NodeSearch(NamedParameterJdbcTemplate jdbc, Liveness liveness) {
         this.jdbc = jdbc;
+        this.liveness = liveness;
     }
 
     /** One page of node ids in list order (environment, name), and how many match in all. */
@@ -125,10 +127,10 @@ class NodeSearch {
         return counts;
     }
 
-    private static MapSqlParameterSource parameters(Instant now) {
+    private MapSqlParameterSource parameters(Instant now) {
         return new MapSqlParameterSource()
                 .addValue("now", OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
-                .addValue("longestSilence", (int) Liveness.LONGEST_BUILT_IN_SILENCE.toSeconds())
-                .addValue("buffering", (int) Liveness.BUFFERING.toSeconds());
+                .addValue("longestSilence", liveness.longestSilenceSeconds())
+                .addValue("buffering", liveness.bufferingSeconds());
     }
 }

@@ -144,11 +144,7 @@ class MutualTlsTests extends IntegrationTest {
 
         Throwable ended = catchThrowable(() -> watch.get(10, TimeUnit.SECONDS));
         assertThat(Status.fromThrowable(ended).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-        StatusRuntimeException refused = refused(() -> AgentGatewayGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .getDesiredState(GetDesiredStateRequest.newBuilder()
-                        .setNodeId(node.getNodeId())
-                        .build()));
+        StatusRuntimeException refused = refused(() -> desiredState(channel, node.getNodeId()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(refused.getStatus().getDescription()).contains("removed");
     }
@@ -196,6 +192,90 @@ class MutualTlsTests extends IntegrationTest {
                 .isEqualTo(1);
         assertThat(count("select uses from enrollment_token where environment = ?", env))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aNodeEnrolledAgainWithATokenForItKeepsItsIdAndHistoryAndItsOldCertificateIsRefused() throws Exception {
+        EnrollResponse old = agents.enroll(token(), "rebound");
+        KeyMaterial oldIdentity = agents.material(old);
+        long oldIssued = oldIdentity.chain().get(0).getNotBefore().getTime() / 1000;
+        // certificates are told apart by their notBefore, to the second
+        await().until(() ->
+                java.time.Instant.now().minus(CertificateAuthority.BACKDATING).getEpochSecond() > oldIssued);
+        String forTheNode = as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of("node", "rebound"), env)
+                .expect(201)
+                .text("/token");
+
+        EnrollResponse again = agents.enroll(forTheNode, "rebound");
+
+        assertThat(again.getNodeId()).isEqualTo(old.getNodeId());
+        assertThat(count("select count(*) from node where environment = ?", env))
+                .isEqualTo(1);
+        ManagedChannel oldChannel = agents.presenting(oldIdentity); // the wiped agent's certificate, kept by someone
+        StatusRuntimeException refused = refused(() -> desiredState(oldChannel, old.getNodeId()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(refused.getStatus().getDescription()).contains("enrolled again");
+        assertThat(agents.gateway(again)
+                        .getDesiredState(GetDesiredStateRequest.newBuilder()
+                                .setNodeId(again.getNodeId())
+                                .build())
+                        .hasSchedule())
+                .isTrue();
+        assertThat(count(
+                        "select count(*) from audit_event where action = 'node.reenroll' and subject = ?",
+                        "node/" + old.getNodeId()))
+                .isEqualTo(1);
+        // the token was for one enrollment
+        assertThat(refused(() -> agents.enroll(forTheNode, "rebound"))
+                        .getStatus()
+                        .getCode())
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void aPlainTokenForAnEnrolledNameIsRefusedNamingBothWaysOn() {
+        agents.enroll(token(), "taken");
+        String token = token();
+
+        StatusRuntimeException refused = refused(() -> agents.enroll(token, "taken"));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+        assertThat(refused.getStatus().getDescription())
+                .contains("tide env tokens create " + env + " --node taken")
+                .contains("\"node\":\"taken\"")
+                .contains("tide node remove taken -e " + env)
+                .contains("DELETE /api/v1/nodes/");
+        assertThat(count("select count(*) from enrollment_token where environment = ? and uses = 0", env))
+                .as("the refused enrollment took no use")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aTokenForOneNodeEnrollsNoOtherNameAndIsValidatedWhenMade() {
+        String forWeb1 = as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of("node", "web-1"), env)
+                .expect(201)
+                .text("/token");
+
+        StatusRuntimeException refused = refused(() -> agents.enroll(forWeb1, "web-2"));
+
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(refused.getStatus().getDescription()).contains("--name web-1");
+        assertThat(agents.enroll(forWeb1, "web-1").getNodeId()).isNotBlank(); // a new node under that name
+        as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of("node", "Not A Name!"), env)
+                .expectProblem(400, "node");
+        as(admin())
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of("node", "web-1", "maxUses", 3), env)
+                .expectProblem(400, "maxUses");
+    }
+
+    private static GetDesiredStateResponse desiredState(ManagedChannel channel, String nodeId) {
+        return AgentGatewayGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getDesiredState(
+                        GetDesiredStateRequest.newBuilder().setNodeId(nodeId).build());
     }
 
     private static EnrollRequest.Builder enrollment(String token, String name, KeyPair keys) throws Exception {

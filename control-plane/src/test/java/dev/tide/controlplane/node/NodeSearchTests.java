@@ -154,7 +154,7 @@ class NodeSearchTests extends IntegrationTest {
     @Test
     void onlineFilterAndCountAgreeWithLivenessAtTheEdgeOfTheWindow() {
         Environment environment = environments.get(env);
-        Duration window = Liveness.window(environment);
+        Duration window = Liveness.defaults().window(environment);
         Instant now = Instant.now();
         Map<String, Instant> seen = new LinkedHashMap<>();
         seen.put("just-now", now);
@@ -169,7 +169,7 @@ class NodeSearchTests extends IntegrationTest {
         });
 
         List<String> online = seen.entrySet().stream()
-                .filter(x -> Liveness.online(x.getValue(), environment, Instant.now()))
+                .filter(x -> Liveness.defaults().online(x.getValue(), environment, Instant.now()))
                 .map(Map.Entry::getKey)
                 .sorted()
                 .toList();

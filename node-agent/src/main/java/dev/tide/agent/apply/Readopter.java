@@ -3,6 +3,7 @@ package dev.tide.agent.apply;
 import dev.tide.agent.state.AppRecord;
 import dev.tide.agent.state.EventLog;
 import dev.tide.agent.state.LocalState;
+import dev.tide.agent.supervise.Orphans;
 import dev.tide.agent.supervise.Supervisor;
 import dev.tide.agent.supervise.Workload;
 import dev.tide.agent.supervise.WorkloadRuntime;
@@ -10,7 +11,9 @@ import dev.tide.agent.upgrade.AgentRelease;
 import dev.tide.proto.agent.v1.AppState;
 import dev.tide.proto.agent.v1.EventType;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * After an agent restart, takes the recorded processes back under supervision: a process still
  * running with the recorded pid and start instant is re-adopted, not restarted; one that is gone
  * (host reboot) is started again. An apply the restart interrupted is undone; the generation was
- * not recorded, so the next desired state applies it again.
+ * not recorded, so the next desired state applies it again. Last, processes this data dir's agent
+ * started but has no record of (the data dir was wiped, or an agent was killed before it recorded a
+ * pid) are stopped, so they hold no port the apps about to start need ({@link Orphans}).
  */
 public final class Readopter {
     private static final Logger log = LoggerFactory.getLogger(Readopter.class);
@@ -32,6 +37,7 @@ public final class Readopter {
     private final WorkloadRuntime runtime;
     private final RestartHandler restarts;
     private final Duration grace;
+    private final Path dataDir;
 
     public Readopter(
             LocalState state,
@@ -40,7 +46,8 @@ public final class Readopter {
             Supervisor supervisor,
             WorkloadRuntime runtime,
             RestartHandler restarts,
-            Duration grace) {
+            Duration grace,
+            Path dataDir) {
         this.state = state;
         this.events = events;
         this.preparer = preparer;
@@ -48,6 +55,7 @@ public final class Readopter {
         this.runtime = runtime;
         this.restarts = restarts;
         this.grace = grace;
+        this.dataDir = dataDir;
     }
 
     /** Must run on the agent's serial executor. */
@@ -74,6 +82,27 @@ public final class Readopter {
             }
             if (record.release() != null && (record.expectsProcess() || interrupted)) {
                 resume(app, state.app(app), running, interrupted);
+            }
+        }
+        stopOrphans();
+    }
+
+    /** Stops every process marked as this data dir's that is not supervised now; reports each. */
+    private void stopOrphans() throws InterruptedException {
+        Optional<Orphans> orphans = runtime.orphans();
+        if (orphans.isEmpty()) {
+            return;
+        }
+        List<Orphans.Orphan> found = orphans.get().find(dataDir, supervisor.pids());
+        for (Orphans.Orphan o : orphans.get().stop(found, grace)) {
+            String app = o.app() == null ? "" : o.app();
+            String version = o.version() == null ? "" : o.version();
+            String why = "stopped pid " + o.pid() + " (" + app + "@" + version
+                    + "): started by this data dir's agent, which has no record of it (data dir wiped, or an"
+                    + " agent killed before it recorded the pid)";
+            log.warn(why);
+            if (!app.isEmpty() && !AgentRelease.is(app)) {
+                events.add(state.appliedGeneration(), app, version, EventType.APP_STOPPED, why);
             }
         }
     }

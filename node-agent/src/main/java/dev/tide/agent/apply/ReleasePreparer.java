@@ -3,6 +3,7 @@ package dev.tide.agent.apply;
 import dev.tide.agent.state.AtomicFiles;
 import dev.tide.agent.state.NodeContext;
 import dev.tide.agent.supervise.AppUser;
+import dev.tide.agent.supervise.Orphans;
 import dev.tide.agent.supervise.WorkloadSpec;
 import dev.tide.proto.agent.v1.AppRelease;
 import dev.tide.proto.agent.v1.HealthCheck;
@@ -100,6 +101,8 @@ public final class ReleasePreparer {
         env.put("TIDE_VERSION", version);
         env.put("TIDE_NODE_NAME", node.name());
         env.put("TIDE_ENVIRONMENT", node.environment());
+        // marks the process (and its children) as this agent's, so it is found if the agent loses its records
+        env.put(Orphans.OWNER, Orphans.owner(paths.dataDir()));
         Path dir = paths.release(app, version);
         WorkloadSpec spec = new WorkloadSpec(app, version, dir, argv, env, paths.stdout(app), paths.stderr(app), user);
         return new ResolvedRelease(release, dir, spec, health(release.getHealthCheck(), placeholders, spec));

@@ -10,9 +10,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Runs workloads as operating-system processes: argv through ProcessBuilder, never a shell, built
@@ -43,6 +40,12 @@ public final class ProcessRuntime implements WorkloadRuntime {
         ProcessHandle handle = process.toHandle();
         Instant started = handle.info().startInstant().orElse(clock.instant());
         return new ProcessWorkload(handle, started, process.onExit().thenApply(p -> OptionalInt.of(p.exitValue())));
+    }
+
+    /** Real processes carry their owner's mark, so those no agent supervises can be found. */
+    @Override
+    public Optional<Orphans> orphans() {
+        return Optional.of(Orphans.linux());
     }
 
     @Override
@@ -78,41 +81,21 @@ public final class ProcessRuntime implements WorkloadRuntime {
         }
 
         /**
-         * SIGTERM to the process and every descendant, SIGKILL to whatever is left after the grace.
-         * The descendants are listed before anything is signalled: a child whose parent exits is
-         * reparented and could no longer be found, and would keep its port.
+         * SIGTERM to the process and every descendant, SIGKILL to whatever is left after the grace
+         * (and any child forked meanwhile). The descendants are listed before anything is
+         * signalled: a child whose parent exits is reparented and would keep its port.
          */
         @Override
         public void stop(Duration grace) throws InterruptedException {
             if (!handle.isAlive()) {
                 return;
             }
-            Set<ProcessHandle> tree = tree(new LinkedHashSet<>());
-            tree.forEach(ProcessHandle::destroy);
-            if (awaitExit(tree, grace)) {
-                return;
-            }
-            tree(tree).forEach(ProcessHandle::destroyForcibly); // and any child forked meanwhile
-            awaitExit(tree, Duration.ofSeconds(5));
+            ProcessTrees.stop(this::tree, new LinkedHashSet<>(), grace);
         }
 
-        private Set<ProcessHandle> tree(Set<ProcessHandle> into) {
+        private void tree(Set<ProcessHandle> into) {
             into.add(handle);
             handle.descendants().forEach(into::add);
-            return into;
-        }
-
-        private static boolean awaitExit(Set<ProcessHandle> tree, Duration timeout) throws InterruptedException {
-            CompletableFuture<?>[] exits =
-                    tree.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
-            try {
-                CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                return false;
-            } catch (ExecutionException e) {
-                return tree.stream().noneMatch(ProcessHandle::isAlive);
-            }
         }
     }
 }

@@ -69,6 +69,13 @@ public final class Supervisor {
         watch(register(spec, workload), workload);
     }
 
+    /** The pids of every workload under supervision. */
+    public java.util.Set<Long> pids() {
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        entries.values().forEach(e -> pids.add(e.workload.pid()));
+        return pids;
+    }
+
     public Optional<Workload> workload(String app) {
         return Optional.ofNullable(entries.get(app)).map(e -> e.workload);
     }

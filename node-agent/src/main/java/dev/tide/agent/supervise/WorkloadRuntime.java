@@ -13,4 +13,9 @@ public interface WorkloadRuntime {
 
     /** The workload still running as {@code pid} since {@code startedAt}, if any (after an agent restart). */
     Optional<Workload> adopt(long pid, Instant startedAt);
+
+    /** How to find the workloads this runtime started and no agent supervises; none by default (simulated). */
+    default Optional<Orphans> orphans() {
+        return Optional.empty();
+    }
 }

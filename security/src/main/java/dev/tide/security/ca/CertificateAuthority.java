@@ -46,7 +46,9 @@ import org.bouncycastle.pkcs.PKCSException;
  * clock skew. Needs Bouncy Castle (bcpkix) on the class path.
  */
 public final class CertificateAuthority {
-    private static final Duration SKEW = Duration.ofMinutes(5);
+    /** How far back a certificate's notBefore is set from its issue, for clock skew. */
+    public static final Duration BACKDATING = Duration.ofMinutes(5);
+
     private static final String SIGNATURE = "SHA256withECDSA";
 
     private final KeyMaterial material;
@@ -78,7 +80,7 @@ public final class CertificateAuthority {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                             name,
                             serial(new SecureRandom()),
-                            Date.from(now.minus(SKEW)),
+                            Date.from(now.minus(BACKDATING)),
                             Date.from(now.plus(validity)),
                             name,
                             keys.getPublic())
@@ -126,7 +128,7 @@ public final class CertificateAuthority {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                             certificate(),
                             serial(random),
-                            Date.from(now.minus(SKEW)),
+                            Date.from(now.minus(BACKDATING)),
                             Date.from(notAfter),
                             name(commonName),
                             publicKey)
