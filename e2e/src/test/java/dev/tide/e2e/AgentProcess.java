@@ -31,6 +31,7 @@ final class AgentProcess implements AutoCloseable {
     final int appPort2;
 
     final Path log;
+    private final ControlPlaneProcess controlPlane;
     private final String token;
     /** Where the agent dials the control plane: its gRPC port, or a proxy in front of it. */
     private String controlPlaneTarget;
@@ -53,6 +54,7 @@ final class AgentProcess implements AutoCloseable {
             int listenPort,
             int appPort,
             int appPort2) {
+        this.controlPlane = controlPlane;
         this.token = token;
         this.name = name;
         this.dataDir = dataDir;
@@ -81,9 +83,13 @@ final class AgentProcess implements AutoCloseable {
         return this;
     }
 
-    /** The same agent (name, data dir, ports, jar) to start again after it stopped; it does not enroll again. */
+    /**
+     * The same agent (name, data dir, ports, jar, control-plane address) to start again after it
+     * stopped; it does not enroll again.
+     */
     AgentProcess again() {
         return new AgentProcess(controlPlane, null, name, dataDir, listenPort, appPort, appPort2)
+                .via(controlPlaneTarget)
                 .withJar(jar)
                 .withArgs(extraArgs.toArray(String[]::new));
     }

@@ -7,12 +7,25 @@ import org.springframework.util.unit.DataSize;
 /**
  * Artifact storage ({@code tide.artifacts.*}).
  *
- * @param dir where artifact bytes are kept; empty means {@code <tide.data-dir>/artifacts}
+ * @param store where the one copy every replica reads lives: {@code filesystem} (the default: files
+ *     under {@code dir}, which several replicas must share) or {@code database} (chunks in
+ *     PostgreSQL, with a local copy under {@code dir} per replica)
+ * @param dir where artifact bytes are kept, or with {@code store=database} the replica's local
+ *     copy; empty means {@code <tide.data-dir>/artifacts}
  * @param maxSize the largest artifact accepted
  */
 @ConfigurationProperties("tide.artifacts")
-public record ArtifactProperties(Path dir, DataSize maxSize) {
+public record ArtifactProperties(Store store, Path dir, DataSize maxSize) {
+    /** Where artifacts are kept. */
+    public enum Store {
+        FILESYSTEM,
+        DATABASE
+    }
+
     public ArtifactProperties {
+        if (store == null) {
+            store = Store.FILESYSTEM;
+        }
         if (maxSize == null) {
             maxSize = DataSize.ofGigabytes(4);
         }

@@ -17,6 +17,8 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,19 +27,33 @@ import org.springframework.stereotype.Component;
  * reader never sees a partial artifact.
  */
 @Component
+@ConditionalOnProperty(name = "tide.artifacts.store", havingValue = "filesystem", matchIfMissing = true)
 class FilesystemArtifactStore implements ArtifactStore {
     private static final int BUFFER = 64 * 1024;
     private final Path root;
 
+    @Autowired
     FilesystemArtifactStore(ArtifactProperties properties, TideProperties tide) throws IOException {
-        this.root =
-                (properties.dir() != null ? properties.dir() : tide.dataDir().resolve("artifacts")).toAbsolutePath();
+        this(properties.dir() != null ? properties.dir() : tide.dataDir().resolve("artifacts"));
+    }
+
+    /** A store in {@code dir}: also the local copy a {@link DatabaseArtifactStore} reads through. */
+    FilesystemArtifactStore(Path dir) throws IOException {
+        this.root = dir.toAbsolutePath();
         Files.createDirectories(root.resolve("tmp"));
         Files.createDirectories(root.resolve("sha256"));
     }
 
     @Override
     public Stored store(InputStream in, long maxSize) throws IOException {
+        return store(in, maxSize, null);
+    }
+
+    /**
+     * Stores {@code in} only if its digest is {@code expectedSha256} (when not null); otherwise
+     * nothing is kept and the mismatch is thrown.
+     */
+    Stored store(InputStream in, long maxSize, String expectedSha256) throws IOException {
         Path tmp = Files.createTempFile(root.resolve("tmp"), "upload-", ".part");
         try {
             MessageDigest digest = sha256();
@@ -57,6 +73,10 @@ class FilesystemArtifactStore implements ArtifactStore {
                 throw new EmptyException();
             }
             String sha = HexFormat.of().formatHex(digest.digest());
+            if (expectedSha256 != null && !expectedSha256.equals(sha)) {
+                throw new IOException("artifact " + expectedSha256 + " does not match its sha256 (its bytes hash to "
+                        + sha + "); it is not kept");
+            }
             Path target = path(sha);
             Files.createDirectories(target.getParent());
             if (!Files.exists(target)) {

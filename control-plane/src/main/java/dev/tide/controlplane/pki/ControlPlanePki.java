@@ -1,5 +1,6 @@
 package dev.tide.controlplane.pki;
 
+import dev.tide.controlplane.system.SharedSecrets;
 import dev.tide.controlplane.system.TideProperties;
 import dev.tide.security.Fingerprints;
 import dev.tide.security.KeyMaterial;
@@ -12,8 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -26,11 +25,14 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * The control plane's CA and its own certificate. The CA is the operator's ({@code tide.pki.ca-*})
- * or generated on first start into {@code <data-dir>/pki/} (key 0600 in a 0700 directory). Replicas
- * must share the same CA: point them at the same files. The control plane's own certificate (the
- * identity {@code urn:tide:control-plane}) is issued at start and re-issued in place when a third of
- * its lifetime is left; it serves agents' calls and dials push sessions.
+ * The control plane's CA and its own certificate. The CA is the operator's ({@code tide.pki.ca-*}
+ * files, which every replica must be given) or Tide's own, generated on first start and kept in the
+ * database ({@link SharedSecrets}), so that every replica on that database signs and trusts with the
+ * same CA. An install from before kept its CA in {@code <data-dir>/pki/}: the first start after the
+ * upgrade moves that CA into the database, so its agents stay trusted. The control plane's own
+ * certificate (the identity {@code urn:tide:control-plane}) is issued per replica at start and
+ * re-issued in place when a third of its lifetime is left; it serves agents' calls and dials push
+ * sessions.
  */
 @Component
 public class ControlPlanePki {
@@ -42,13 +44,16 @@ public class ControlPlanePki {
     private final ReloadableKeyManager keyManager = new ReloadableKeyManager();
     private final String fingerprint;
 
-    public ControlPlanePki(PkiProperties properties, TideProperties tide, Clock clock)
+    /** The name of Tide's own CA (certificate, then key, PEM) in {@link SharedSecrets}. */
+    static final String CA_SECRET = "agent-ca";
+
+    public ControlPlanePki(PkiProperties properties, TideProperties tide, SharedSecrets secrets, Clock clock)
             throws IOException, GeneralSecurityException {
         this.properties = properties;
         this.clock = clock;
         this.ca = properties.caCert() != null
                 ? load(properties.caCert(), properties.caKey(), clock)
-                : loadOrCreate(tide.dataDir().resolve("pki").toAbsolutePath(), properties, clock);
+                : shared(secrets, CA_SECRET, tide.dataDir().resolve("pki").toAbsolutePath(), properties, clock);
         this.fingerprint = Fingerprints.sha256(ca.certificate());
         issueOwn();
         log.info(
@@ -131,27 +136,51 @@ public class ControlPlanePki {
         };
     }
 
-    private static CertificateAuthority loadOrCreate(Path dir, PkiProperties properties, Clock clock)
+    /**
+     * Tide's own CA from the shared secret {@code name}. Where the database has none yet, the CA
+     * files an earlier version kept in {@code legacyDir} are moved in, or a new CA is generated;
+     * replicas that start together all end up with whichever got stored first.
+     */
+    static CertificateAuthority shared(
+            SharedSecrets secrets, String name, Path legacyDir, PkiProperties properties, Clock clock)
             throws IOException, GeneralSecurityException {
-        Path cert = dir.resolve("ca.crt");
-        Path key = dir.resolve("ca.key");
-        if (Files.exists(cert) && Files.exists(key)) {
-            return load(cert, key, clock);
+        String stored = secrets.get(name).orElse(null);
+        if (stored == null) {
+            String first = firstCa(legacyDir, properties, clock);
+            stored = secrets.getOrCreate(name, () -> first);
         }
-        CertificateAuthority created = CertificateAuthority.generate("Tide agent CA", properties.caValidity(), clock);
-        Files.createDirectories(
-                dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        writePrivate(key, Pem.privateKey(created.material().privateKey()));
-        writePrivate(cert, Pem.certificates(List.of(created.certificate())));
-        log.info("Generated the agent CA in {} (keep ca.key safe; every replica needs the same files)", dir);
-        return created;
+        int key = stored.indexOf(KEY_BEGIN);
+        if (key < 0) {
+            throw new GeneralSecurityException("the agent CA in the database (shared_secret " + name + ") has no key");
+        }
+        KeyMaterial material = new KeyMaterial(
+                Pem.parsePrivateKey(stored.substring(key)), Pem.parseCertificates(stored.substring(0, key)));
+        if (!keyMatches(material)) {
+            throw new GeneralSecurityException(
+                    "the agent CA in the database (shared_secret " + name + ") has a key that does not match it");
+        }
+        return CertificateAuthority.of(material, clock);
     }
 
-    private static void writePrivate(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, content, StandardCharsets.US_ASCII);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
+
+    /** The CA to store when the database has none: an earlier version's files, or a new one. */
+    private static String firstCa(Path legacyDir, PkiProperties properties, Clock clock)
+            throws IOException, GeneralSecurityException {
+        Path cert = legacyDir.resolve("ca.crt");
+        Path key = legacyDir.resolve("ca.key");
+        CertificateAuthority ca;
+        if (Files.exists(cert) && Files.exists(key)) {
+            ca = load(cert, key, clock);
+            log.info(
+                    "Moved the agent CA from {} into the database, where every replica finds it; the files are no"
+                            + " longer read and can be deleted once no older control plane runs on this data dir",
+                    legacyDir);
+        } else {
+            ca = CertificateAuthority.generate("Tide agent CA", properties.caValidity(), clock);
+            log.info("Generated the agent CA; it is kept in the database, where every replica finds it");
+        }
+        return Pem.certificates(List.of(ca.certificate()))
+                + Pem.privateKey(ca.material().privateKey());
     }
 }
