@@ -65,6 +65,11 @@ final class ControlPlaneProbe {
 
     /** Sum of every series of each metric, by metric name. */
     Map<String, Double> scrape() {
+        return scrape(api);
+    }
+
+    /** Sum of every series of each metric on the control plane {@code api} calls, by metric name. */
+    static Map<String, Double> scrape(Api api) {
         Map<String, Double> sums = new HashMap<>();
         for (String line : api.text("/actuator/prometheus").split("\n")) {
             if (line.isEmpty() || line.startsWith("#")) {

@@ -5,6 +5,7 @@ import dev.tide.bench.report.RunResult;
 import dev.tide.bench.support.Api;
 import dev.tide.bench.support.ControlPlaneProcess;
 import dev.tide.bench.swarm.Swarm;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,12 +149,19 @@ final class ModeRun {
             phase = "reconnect";
             cp.kill();
             Instant restart = Instant.now();
+            var curve = ReconnectCurve.recordInBackground(mode, restart, n, api, deployTimeout.plusMinutes(2));
             cp.start(Duration.ofMinutes(3));
             double upSeconds = seconds(restart, Instant.now());
             probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
             JsonNode after = tide.awaitFinished(
                     tide.deploy(ENV, Map.of("web", "1.0.1"), deployTimeout), deployTimeout.plusSeconds(60));
             requireSucceeded(after, "deployment after the restart");
+            if (curve != null) {
+                ReconnectCurve reconnects = ReconnectCurve.await(curve);
+                reconnects.appendCsv(Files.createDirectories(settings.out()).resolve("reconnect-curve.csv"), mode);
+                say(reconnects.summary());
+                notes.add(String.format("%s N=%,d: %s", mode, n, reconnects.summary()));
+            }
             f.reconnectSeconds = seconds(restart, instant(after, "finishedAt"));
             Percentiles delivered = Percentiles.of(after.get("targets")
                     .valueStream()

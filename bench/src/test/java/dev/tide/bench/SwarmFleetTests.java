@@ -39,6 +39,7 @@ class SwarmFleetTests {
     static Path dir;
 
     private static ControlPlaneProcess cp;
+    private static Api api;
     private static Tide tide;
     private static ControlPlaneProbe probe;
     private static Swarm swarm;
@@ -46,7 +47,7 @@ class SwarmFleetTests {
     @BeforeAll
     static void startFleet() throws Exception {
         cp = new ControlPlaneProcess(dir).start();
-        Api api = cp.admin().withToken("swarm-test");
+        api = cp.admin().withToken("swarm-test");
         tide = new Tide(api);
         probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
         tide.environment(ENV, "watch", 50);
@@ -137,6 +138,35 @@ class SwarmFleetTests {
                 .allSatisfy(n -> assertThat(n.get("converged").asBoolean())
                         .as("node %s converged", n.get("name").asString())
                         .isTrue());
+    }
+
+    @Test
+    @Order(5)
+    void killedWithTheFleetConnectedTheControlPlaneGetsEveryAgentBackSpreadOutAndDeploysAgain() throws Exception {
+        await().atMost(Duration.ofMinutes(1))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> ReconnectCurve.connected(api, "tide_watch_parked") >= AGENTS);
+        long logBefore = Files.size(cp.log);
+
+        cp.kill();
+        Instant kill = Instant.now();
+        var recording = ReconnectCurve.recordInBackground("watch", kill, AGENTS, api, Duration.ofMinutes(3));
+        cp.start(Duration.ofMinutes(3));
+        ReconnectCurve curve = ReconnectCurve.await(recording);
+
+        assertThat(curve.secondsTo(1.0)).as(curve.summary()).isLessThan(150.0);
+        // Without jitter every agent would retry in the same instant; with it, no second holds half the fleet.
+        assertThat(curve.peakPerSecond()).as(curve.summary()).isLessThanOrEqualTo(AGENTS / 2);
+        assertThat(curve.samples().stream()
+                        .filter(ReconnectCurve.Sample::answered)
+                        .count())
+                .as("samples while agents came back: " + curve.summary())
+                .isGreaterThan(1);
+        assertOrdered(deploy("1.0.3"));
+        String after = Files.readString(cp.log).substring((int) logBefore);
+        assertThat(after.lines().filter(l -> l.contains(" ERROR ")))
+                .as("ERROR lines after the restart")
+                .isEmpty();
     }
 
     private static JsonNode deploy(String version) throws Exception {

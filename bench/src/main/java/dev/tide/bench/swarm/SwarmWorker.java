@@ -1,6 +1,5 @@
 package dev.tide.bench.swarm;
 
-import ch.qos.logback.classic.Level;
 import dev.tide.agent.HostPort;
 import dev.tide.agent.transport.ChannelFactory;
 import java.io.BufferedReader;
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.LoggerFactory;
 
 /**
  * One swarm process: starts a {@link SimulatedFleet} and talks to the {@link Swarm} launcher over
@@ -27,9 +25,13 @@ public final class SwarmWorker {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = parse(args);
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.tide.agent"))
-                .setLevel(Level.toLevel(a.getOrDefault("log-level", "WARN")));
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.grpc")).setLevel(Level.WARN);
+        // The agent's own logging (SLF4J's simple provider, which the agent jar carries), chosen by
+        // name because the bench's class path also holds logback; set before the first logger.
+        System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+        System.setProperty(
+                "org.slf4j.simpleLogger.log.dev.tide.agent",
+                a.getOrDefault("log-level", "WARN").toLowerCase(java.util.Locale.ROOT));
+        System.setProperty("org.slf4j.simpleLogger.log.io.grpc", "warn");
         PrintStream out = System.out;
         SimulatedFleet.Spec spec = new SimulatedFleet.Spec(
                 HostPort.parse(a.get("control-plane")),
