@@ -37,7 +37,7 @@ public final class ApiClient {
         return new ApiClient(mvc, b -> b.header(HttpHeaders.AUTHORIZATION, "Bearer " + token));
     }
 
-    static ApiClient basic(MockMvc mvc, String user, String password) {
+    public static ApiClient basic(MockMvc mvc, String user, String password) {
         return new ApiClient(mvc, b -> b.header(HttpHeaders.AUTHORIZATION, basicHeader(user, password)));
     }
 

@@ -154,33 +154,94 @@ class DesiredStateCache {
 
     @TransactionalEventListener
     void desiredChanged(NodeDesiredChanged event) {
-        floors.merge(event.nodeId(), event.generation(), Math::max);
-        entries.computeIfPresent(event.nodeId(), (id, e) -> e.generation() < event.generation() ? null : e);
+        changed(event.nodeId(), event.generation());
+    }
+
+    /** A node's desired state committed at {@code generation}, here or on another replica. */
+    void changed(UUID nodeId, long generation) {
+        floors.merge(nodeId, generation, Math::max);
+        entries.computeIfPresent(nodeId, (id, e) -> e.generation() < generation ? null : e);
         // Listeners hear of it once the new state is loaded, together with the rest of its wave.
-        announced.add(event.nodeId());
+        announced.add(nodeId);
         if (preloadScheduled.compareAndSet(false, true)) {
             preloader.execute(this::drainAnnounced);
         }
     }
 
+    /**
+     * Another replica committed desired state of nodes of this environment with generations in
+     * {@code from..to}: the nodes are found in one query and handled as a change made here. A node
+     * changed again since is left out here; the later change's own notice covers it.
+     */
+    void changedElsewhere(String environment, long from, long to) {
+        List<NodeRepository.Generation> moved =
+                readOnly.execute(status -> nodes.findGenerations(environment, from, to));
+        if (moved != null) {
+            moved.forEach(g -> changed(g.id(), g.generation()));
+        }
+    }
+
     @TransactionalEventListener
     void environmentChanged(EnvironmentSettingsChanged event) {
-        schedules.remove(event.environment());
-        environmentListeners.forEach(l -> l.accept(event.environment()));
+        scheduleChanged(event.environment());
+    }
+
+    /** An environment's settings changed, here or on another replica. */
+    void scheduleChanged(String environment) {
+        schedules.remove(environment);
+        environmentListeners.forEach(l -> l.accept(environment));
     }
 
     @TransactionalEventListener
     void nodeRemoved(NodeService.NodeRemoved event) {
-        entries.remove(event.id());
-        floors.remove(event.id());
-        nodeListeners.forEach(l -> l.accept(event.id()));
+        forget(event.id());
+    }
+
+    /** A node was removed, here or on another replica: its polls are answered (and refused). */
+    void forget(UUID nodeId) {
+        entries.remove(nodeId);
+        floors.remove(nodeId);
+        nodeListeners.forEach(l -> l.accept(nodeId));
     }
 
     /** A node enrolled again may have new labels: its entry is built afresh. */
     @TransactionalEventListener
     void nodeReenrolled(EnrollmentService.NodeReenrolled event) {
-        entries.remove(event.nodeId());
-        nodeListeners.forEach(l -> l.accept(event.nodeId()));
+        rebuild(event.nodeId());
+    }
+
+    /** A node enrolled again, here or on another replica. */
+    void rebuild(UUID nodeId) {
+        entries.remove(nodeId);
+        nodeListeners.forEach(l -> l.accept(nodeId));
+    }
+
+    /**
+     * Catches up after notices may have been missed: every node's committed generation is read in
+     * one query, and a cached node that moved or went is handled as if its notice had come; each
+     * cached schedule whose version moved is dropped and its polls answered.
+     */
+    void resync() {
+        List<NodeRepository.Generation> all = readOnly.execute(status -> nodes.findAllGenerations());
+        if (all == null) {
+            return;
+        }
+        Set<UUID> present = new java.util.HashSet<>();
+        for (NodeRepository.Generation g : all) {
+            present.add(g.id());
+            Entry cached = entries.get(g.id());
+            if (cached != null && cached.generation() < g.generation()) {
+                changed(g.id(), g.generation());
+            }
+        }
+        entries.keySet().stream().filter(id -> !present.contains(id)).toList().forEach(this::forget);
+        Map<String, Long> versions = readOnly.execute(status ->
+                environments.findAll().stream().collect(Collectors.toMap(e -> e.getName(), e -> e.getVersion() + 1)));
+        schedules.forEach((env, schedule) -> {
+            if (versions == null || !Long.valueOf(schedule.getVersion()).equals(versions.get(env))) {
+                scheduleChanged(env);
+            }
+        });
     }
 
     /** Caches {@code loaded} unless a newer entry of its node is already in; returns the one kept. */

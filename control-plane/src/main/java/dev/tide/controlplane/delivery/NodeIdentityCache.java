@@ -48,14 +48,33 @@ class NodeIdentityCache {
         return all.size();
     }
 
+    /**
+     * Catches up after notices of other replicas may have been missed: every identity is read
+     * again in one query; a node that went or changed is forgotten or replaced.
+     */
+    int resync() {
+        List<NodeRepository.Identity> all = nodes.findAllIdentities();
+        Map<UUID, AgentIdentity> fresh = new java.util.HashMap<>();
+        all.forEach(n ->
+                fresh.put(n.id(), new AgentIdentity(n.id(), n.name(), n.environment(), n.certificatesValidFrom())));
+        byId.keySet().retainAll(fresh.keySet());
+        byId.replaceAll((id, known) -> fresh.getOrDefault(id, known));
+        return all.size();
+    }
+
     @TransactionalEventListener
     void onNodeRemoved(NodeService.NodeRemoved event) {
-        byId.remove(event.id());
+        forget(event.id());
     }
 
     /** Its certificates issued before now are refused from the next call on. */
     @TransactionalEventListener
     void onNodeReenrolled(EnrollmentService.NodeReenrolled event) {
-        byId.remove(event.nodeId());
+        forget(event.nodeId());
+    }
+
+    /** A node removed or enrolled again, here or on another replica: read again at its next call. */
+    void forget(UUID nodeId) {
+        byId.remove(nodeId);
     }
 }

@@ -91,7 +91,8 @@ public class DeploymentEventStream implements DisposableBean {
         });
     }
 
-    private void wake(Set<UUID> deploymentIds) {
+    /** Sends the subscribers of these deployments what the journal holds that they have not seen. */
+    void wake(Set<UUID> deploymentIds) {
         for (UUID id : deploymentIds) {
             if (!subscribers.getOrDefault(id, List.of()).isEmpty()
                     && scheduled.computeIfAbsent(id, k -> new AtomicBoolean()).compareAndSet(false, true)) {
@@ -139,7 +140,13 @@ public class DeploymentEventStream implements DisposableBean {
         }
     }
 
+    /** Wakes every stream: entries committed by another replica whose notice was missed are sent. */
+    void wakeAll() {
+        wake(Set.copyOf(subscribers.keySet()));
+    }
+
     private void heartbeat() {
+        wakeAll(); // the fallback for a lost notice: at most one heartbeat late
         subscribers.forEach((id, list) -> {
             for (Subscriber s : list) {
                 try {

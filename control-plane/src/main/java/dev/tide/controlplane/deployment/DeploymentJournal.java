@@ -1,5 +1,7 @@
 package dev.tide.controlplane.deployment;
 
+import dev.tide.controlplane.cluster.ClusterBus;
+import dev.tide.controlplane.cluster.ClusterMessage;
 import jakarta.persistence.EntityManager;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -54,12 +56,14 @@ public class DeploymentJournal {
     private final JdbcTemplate jdbc;
     private final EntityManager entityManager;
     private final Clock clock;
+    private final ClusterBus bus;
     private final List<Consumer<Set<UUID>>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    DeploymentJournal(JdbcTemplate jdbc, EntityManager entityManager, Clock clock) {
+    DeploymentJournal(JdbcTemplate jdbc, EntityManager entityManager, Clock clock, ClusterBus bus) {
         this.jdbc = jdbc;
         this.entityManager = entityManager;
         this.clock = clock;
+        this.bus = bus;
     }
 
     /** A deployment-level entry (state change, pause, threshold...). */
@@ -122,6 +126,9 @@ public class DeploymentJournal {
             TransactionSynchronizationManager.registerSynchronization(batch);
         }
         batch.entries.add(entry);
+        // Other replicas' event streams read the new entries when this commits (one notice per deployment).
+        bus.publish(
+                ClusterMessage.of(ClusterJournalSync.TOPIC, entry.deploymentId().toString()));
     }
 
     /** The entries of one transaction: inserted in one batch just before it commits. */

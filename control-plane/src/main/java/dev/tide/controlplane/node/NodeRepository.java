@@ -24,6 +24,18 @@ public interface NodeRepository extends JpaRepository<Node, UUID> {
             + " n.certificatesValidFrom) from Node n")
     List<Identity> findAllIdentities();
 
+    /** A node's committed generation. */
+    record Generation(UUID id, long generation) {}
+
+    /** Every node's generation in one query, for a replica catching up on changes it missed. */
+    @Query("select new dev.tide.controlplane.node.NodeRepository$Generation(n.id, n.generation) from Node n")
+    List<Generation> findAllGenerations();
+
+    /** The nodes of an environment whose generation is in {@code from..to}: one change of another replica. */
+    @Query("select new dev.tide.controlplane.node.NodeRepository$Generation(n.id, n.generation) from Node n"
+            + " where n.environment = :environment and n.generation between :from and :to")
+    List<Generation> findGenerations(String environment, long from, long to);
+
     Optional<Node> findByEnvironmentAndName(String environment, String name);
 
     boolean existsByEnvironmentAndName(String environment, String name);

@@ -80,6 +80,12 @@ class CredentialCache {
         entries.values().removeIf(e -> e.user().equals(changed.name()));
     }
 
+    /** Forgets everything: users may have changed on another replica while its notices were missed. */
+    synchronized void clear() {
+        changes++;
+        entries.clear();
+    }
+
     private String id(String user, String password) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -55,4 +55,10 @@ class SessionUsers {
         changes.incrementAndGet();
         entries.remove(changed.name());
     }
+
+    /** Forgets everything: users may have changed on another replica while its notices were missed. */
+    void clear() {
+        changes.incrementAndGet();
+        entries.clear();
+    }
 }
