@@ -51,7 +51,7 @@ class SwarmFleetTests {
         tide = new Tide(api);
         probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
         tide.environment(ENV, "watch", 50);
-        tide.applications(3, 4096);
+        tide.applications(4, 4096);
         String token = tide.fleetToken(ENV, AGENTS);
         swarm = Swarm.launch(
                 new Swarm.Plan(
@@ -153,6 +153,7 @@ class SwarmFleetTests {
         var recording = ReconnectCurve.recordInBackground("watch", kill, AGENTS, api, Duration.ofMinutes(3));
         cp.start(Duration.ofMinutes(3));
         ReconnectCurve curve = ReconnectCurve.await(recording);
+        System.out.println("SwarmFleetTests, " + AGENTS + " watching agents: " + curve.summary());
 
         assertThat(curve.secondsTo(1.0)).as(curve.summary()).isLessThan(150.0);
         // Without jitter every agent would retry in the same instant; with it, no second holds half the fleet.
