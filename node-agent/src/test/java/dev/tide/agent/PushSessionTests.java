@@ -243,6 +243,69 @@ class PushSessionTests {
     }
 
     @Test
+    void aSessionOrAnApplyFromAnOlderLeaseEpochIsRefusedAndAppliesNothing() throws Exception {
+        HostPort listener = agent.pushAddress().orElseThrow();
+        byte[] artifact = TestApps.helloTarGz();
+        String sha = TestApps.hashOf(artifact);
+        DesiredState desired = state(1, hello("1.0.0", sha, artifact.length, "/health", 30));
+        try (PushClient owner = PushClient.withLeaseEpoch(listener, 6)) {
+            assertThat(owner.next(AgentMessage::hasHello, WAIT).getHello().getLeaseEpoch())
+                    .isEqualTo(6);
+
+            // the replica that held epoch 5 still believes it owns the node
+            try (PushClient stale = PushClient.withLeaseEpoch(listener, 5)) {
+                await().until(() -> stale.closedWith() != null);
+                assertThat(stale.closedWith().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(stale.closedWith().getDescription()).contains("stale lease epoch 5", "epoch 6");
+            }
+            // a control plane without leases is refused too, once the agent follows an epoch
+            try (PushClient unfenced = open()) {
+                await().until(() -> unfenced.closedWith() != null);
+                assertThat(unfenced.closedWith().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            }
+            assertThat(owner.closedWith()).as("the owner's session stays").isNull();
+
+            // an Apply stamped with an older epoch on an open session
+            owner.send(apply(desired).toBuilder().setLeaseEpoch(5).build());
+            await().until(() -> owner.closedWith() != null);
+            assertThat(owner.closedWith().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        }
+        await().during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> agent.state().appliedGeneration() == 0
+                        && agent.state().apps().isEmpty());
+
+        // the owner dials again and is served
+        try (PushClient owner = PushClient.withLeaseEpoch(listener, 6)) {
+            owner.next(AgentMessage::hasHello, WAIT);
+            owner.send(apply(desired).toBuilder().setLeaseEpoch(6).build());
+            assertThat(owner.next(AgentMessage::hasArtifactRequest, WAIT)
+                            .getArtifactRequest()
+                            .getGeneration())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theHighestLeaseEpochSurvivesAnAgentRestart() throws Exception {
+        try (PushClient owner = PushClient.withLeaseEpoch(agent.pushAddress().orElseThrow(), 9)) {
+            owner.next(AgentMessage::hasHello, WAIT);
+        }
+        agent.close();
+        Agent restarted = harness.start(
+                harness.config().listen(new HostPort("127.0.0.1", 0)).build());
+        HostPort listener = restarted.pushAddress().orElseThrow();
+        try (PushClient stale = PushClient.withLeaseEpoch(listener, 8)) {
+            await().until(() -> stale.closedWith() != null);
+            assertThat(stale.closedWith().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        }
+        try (PushClient owner = PushClient.withLeaseEpoch(listener, 9)) {
+            assertThat(owner.next(AgentMessage::hasHello, WAIT).getHello().getLeaseEpoch())
+                    .isEqualTo(9);
+        }
+    }
+
+    @Test
     void setModeSwitchesPollingOnAndTheControlPlaneSwitchesItOff() throws Exception {
         assertThat(agent.isPolling()).isFalse();
         try (PushClient session = open()) {

@@ -24,6 +24,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettySslContextChannelCredentials;
+import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -65,6 +66,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * it returns. For PULL environments it hands remaining sessions over to polling. The sessions and
  * their dials are a {@link PushSessionPool}, the permits {@link ApplyPermits}; this class wires
  * them together and is the {@link PushSession.Host} every session talks to.
+ *
+ * <p>With several replicas on one database, a replica dials only the nodes whose push lease it
+ * holds ({@link PushLeases}), and each session carries the lease's epoch; a session whose lease
+ * this replica lost, or whose agent refused its epoch, is closed and not dialled again until a
+ * lease round gives this replica the node with a newer epoch.
  */
 @Component
 class PushDispatcher implements SmartLifecycle, PushSession.Host {
@@ -81,6 +87,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     private final TransactionTemplate readOnly;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final PushLeases leases;
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** tide.push.applies per environment, looked up once rather than built on every apply. */
@@ -91,6 +98,10 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     private final AtomicBoolean reconciling = new AtomicBoolean();
     private volatile ScheduledExecutorService scheduler;
     private volatile boolean running;
+
+    /** Request header of a push session: the epoch of the lease it is opened under (see agent.proto). */
+    static final Metadata.Key<String> LEASE_EPOCH =
+            Metadata.Key.of("tide-lease-epoch", Metadata.ASCII_STRING_MARSHALLER);
 
     /** Handshakes in flight at once (see {@link PushSessionPool}). */
     static final int MAX_CONNECTING = 256;
@@ -107,7 +118,9 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
             DeliveryProperties properties,
             TransactionTemplate transactions,
             Clock clock,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            PushLeases leases) {
+        this.leases = leases;
         this.environments = environments;
         this.nodes = nodes;
         this.cache = cache;
@@ -133,12 +146,17 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                                 target.id(),
                                 target.name(),
                                 target.environment(),
+                                leases.epoch(target.id()),
                                 permits.of(target.environment()),
                                 PushDispatcher.this);
                     }
 
                     @Override
                     public void start(PushSession session, NodeRepository.PushTarget target) {
+                        if (session.epoch == 0 || leases.epoch(target.id()) != session.epoch) {
+                            pool.closed(session.nodeId, session, false); // the lease went while it queued
+                            return;
+                        }
                         connect(session, target.pushEndpoint());
                     }
                 });
@@ -161,6 +179,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         pool.start();
         cache.onNodeChange(this::kick);
         cache.onEnvironmentChange(env -> scheduler.execute(this::reconcileSafely));
+        leases.onChange(() -> later(this::reconcileSafely));
         long every = properties.pushReconcileInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::reconcileSafely, 500, every, TimeUnit.MILLISECONDS);
     }
@@ -202,6 +221,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         List<Environment> envs = readOnly.execute(s -> environments.findAll());
         Set<UUID> wanted = new HashSet<>();
         Set<String> pulling = new HashSet<>();
+        int pushNodes = 0;
         for (Environment env : envs) {
             if (env.getMode() == DeliveryMode.PULL) {
                 pulling.add(env.getName());
@@ -215,6 +235,9 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                                 .filter(n -> n.ackedMode() == DeliveryMode.PUSH)
                                 .toList());
                 for (NodeRepository.PushTarget t : stillPushed) {
+                    if (leases.epoch(t.id()) == 0) {
+                        continue; // another replica hands it over
+                    }
                     PushSession session = pool.get(t.id());
                     if (session == null || session.isClosed()) {
                         pool.dialWhenDue(t, schedule);
@@ -224,9 +247,18 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
             }
             permits.resize(env.getName(), env.getPushMaxParallel());
             List<NodeRepository.PushTarget> targets = readOnly.execute(s -> nodes.findPushTargets(env.getName()));
+            pushNodes += targets.size();
             for (NodeRepository.PushTarget t : targets) {
+                long epoch = leases.epoch(t.id());
+                if (epoch == 0) {
+                    continue; // another replica's node, or no one's until the next lease round
+                }
                 wanted.add(t.id());
                 PushSession session = pool.get(t.id());
+                if (session != null && !session.isClosed() && session.epoch != epoch) {
+                    session.close(); // opened under an older lease of this replica
+                    session = null;
+                }
                 if (session == null || session.isClosed()) {
                     pool.dialWhenDue(t, null);
                 } else {
@@ -235,10 +267,38 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                 }
             }
         }
-        // Sessions of nodes that were removed, or whose environment is gone.
+        int replicas = leases.replicas();
+        if (leases.held().size() < (pushNodes + replicas - 1) / replicas) {
+            leases.roundSoon(); // new nodes, or a replica's share to take over: no need to wait a renewal interval
+        }
+        // Sessions of nodes that were removed, whose environment is gone, or whose lease this replica lost.
         pool.sessions().stream()
                 .filter(s -> !wanted.contains(s.nodeId) && !pulling.contains(s.environment))
                 .forEach(PushSession::close);
+        pool.sessions().stream()
+                .filter(s -> !s.isClosed() && leases.epoch(s.nodeId) != s.epoch)
+                .forEach(s -> {
+                    log.info("Push session to {} closed: this replica no longer holds its lease", s.nodeName);
+                    s.close();
+                });
+    }
+
+    /** The agent follows a newer epoch: another replica owns the node. This one stops dialling it. */
+    @Override
+    public void fenced(PushSession session, String reason) {
+        log.warn(
+                "Push session to {} refused by its agent ({}): another replica holds the node's lease;"
+                        + " this replica stops dialling it",
+                session.nodeName,
+                reason);
+        leases.refusedByAgent(session.nodeId, session.epoch);
+    }
+
+    /** Nodes with an open session (Hello received) on this replica, for tests. */
+    Set<UUID> openSessions() {
+        Set<UUID> open = new HashSet<>();
+        pool.sessions().stream().filter(PushSession::isOpen).forEach(s -> open.add(s.nodeId));
+        return open;
     }
 
     /** A node that moved is dialled at its new endpoint now, not after the backoff of its failed dials. */
@@ -349,8 +409,12 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
                         .keepAliveTimeout(10, TimeUnit.SECONDS)
                         .maxInboundMessageSize(16 * 1024 * 1024)
                         .build());
-        log.debug("Opening push session to {} at {}", session.nodeName, endpoint);
-        AgentSessionGrpc.newStub(channel).withInterceptors(peerOf(session)).session(session);
+        log.debug("Opening push session to {} at {} (lease epoch {})", session.nodeName, endpoint, session.epoch);
+        Metadata headers = new Metadata();
+        headers.put(LEASE_EPOCH, Long.toString(session.epoch));
+        AgentSessionGrpc.newStub(channel)
+                .withInterceptors(peerOf(session), MetadataUtils.newAttachHeadersInterceptor(headers))
+                .session(session);
     }
 
     /** Runs a task on the push threads once they run; dropped before start. */

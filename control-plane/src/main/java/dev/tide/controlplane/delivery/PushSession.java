@@ -66,11 +66,17 @@ final class PushSession
 
         /** An Apply was sent to an agent of the environment. */
         void applied(String environment);
+
+        /** The agent follows a newer lease epoch than this session's: another replica owns the node. */
+        void fenced(PushSession session, String reason);
     }
 
     final UUID nodeId;
     final String nodeName;
     final String environment;
+    /** The epoch of the push lease this session was opened under, stamped on every message; 0 without leases. */
+    final long epoch;
+
     private final ApplyPermits.Permits permits;
     private final Host host;
     private Outbox<ControlMessage> outbox;
@@ -92,9 +98,14 @@ final class PushSession
     private Instant lastPing = Instant.EPOCH;
 
     PushSession(UUID nodeId, String nodeName, String environment, ApplyPermits.Permits permits, Host host) {
+        this(nodeId, nodeName, environment, 0, permits, host);
+    }
+
+    PushSession(UUID nodeId, String nodeName, String environment, long epoch, ApplyPermits.Permits permits, Host host) {
         this.nodeId = nodeId;
         this.nodeName = nodeName;
         this.environment = environment;
+        this.epoch = epoch;
         this.permits = permits;
         this.host = host;
         this.lastHeard = host.now();
@@ -153,6 +164,15 @@ final class PushSession
             if (helloReceived) {
                 return; // one Hello per session
             }
+        }
+        if (hello.getLeaseEpoch() > epoch) {
+            // an agent with fencing refuses the session before Hello; this one said Hello anyway
+            host.fenced(this, "the agent follows lease epoch " + hello.getLeaseEpoch() + ", this session has " + epoch);
+            close();
+            return;
+        }
+        if (epoch > 0 && hello.getLeaseEpoch() == 0) {
+            log.debug("Push session to {}: the agent does not check lease epochs (an older version)", nodeName);
         }
         boolean handingOff;
         synchronized (this) {
@@ -334,12 +354,12 @@ final class PushSession
         }
         Outbox<ControlMessage> box = openOutbox();
         if (box != null) {
-            box.sendAll(new ChunkMessages(host.artifactChunks(sha256)));
+            box.sendAll(new ChunkMessages(host.artifactChunks(sha256), epoch));
         }
     }
 
     /** Artifact chunks as control messages; closing it closes the artifact file. */
-    private record ChunkMessages(ArtifactChunks chunks) implements Iterator<ControlMessage>, AutoCloseable {
+    private record ChunkMessages(ArtifactChunks chunks, long epoch) implements Iterator<ControlMessage>, AutoCloseable {
         @Override
         public boolean hasNext() {
             return chunks.hasNext();
@@ -347,7 +367,10 @@ final class PushSession
 
         @Override
         public ControlMessage next() {
-            return ControlMessage.newBuilder().setArtifactChunk(chunks.next()).build();
+            return ControlMessage.newBuilder()
+                    .setArtifactChunk(chunks.next())
+                    .setLeaseEpoch(epoch)
+                    .build();
         }
 
         @Override
@@ -359,15 +382,20 @@ final class PushSession
     private void send(ControlMessage message) {
         Outbox<ControlMessage> box = openOutbox();
         if (box != null) {
-            box.send(message);
+            box.send(stamped(message));
         }
     }
 
     private void sendFirst(ControlMessage message) {
         Outbox<ControlMessage> box = openOutbox();
         if (box != null) {
-            box.sendFirst(message);
+            box.sendFirst(stamped(message));
         }
+    }
+
+    /** Every message says which lease epoch sent it: the agent refuses commands of an older one. */
+    private ControlMessage stamped(ControlMessage message) {
+        return epoch == 0 ? message : message.toBuilder().setLeaseEpoch(epoch).build();
     }
 
     private synchronized Outbox<ControlMessage> openOutbox() {
@@ -445,9 +473,20 @@ final class PushSession
         if (markClosed() == null && out != null) {
             return;
         }
+        io.grpc.Status status = io.grpc.Status.fromThrowable(t);
+        if (status.getCode() == io.grpc.Status.Code.FAILED_PRECONDITION
+                && status.getDescription() != null
+                && status.getDescription().startsWith(STALE_EPOCH)) {
+            host.fenced(this, status.getDescription());
+            host.closed(this, false);
+            return;
+        }
         log.debug("Push session to {} ended: {}", nodeName, t.getMessage());
         host.closed(this, true);
     }
+
+    /** How an agent's refusal of an older lease epoch begins (node-agent's LeaseFence). */
+    static final String STALE_EPOCH = "stale lease epoch";
 
     @Override
     public void onCompleted() {

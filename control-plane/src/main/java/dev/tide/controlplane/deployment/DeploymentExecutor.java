@@ -50,6 +50,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * runs in one transaction with the deployment row locked and is re-derived from the database,
  * so a control plane restarted mid-deployment resumes where it was: nothing is released twice
  * and nothing is skipped.
+ *
+ * <p>Replicas on one database need no leader for this. The row lock makes every step run once,
+ * by whichever replica locks the deployment first, and the next locker re-derives from what that
+ * one committed. Every replica's tick sweeps every active deployment but skips one whose row is
+ * held elsewhere ({@code SKIP LOCKED}) instead of queueing behind it, so replicas advance
+ * different deployments side by side; a replica that dies holds no lock, and a survivor's next
+ * tick takes its deployments over, pauses between waves and time-outs included (they are kept
+ * in the deployment and target rows, not in the replica). Changes (status, operator actions) wait
+ * for the lock, so none is left unexamined.
  */
 @Component
 public class DeploymentExecutor implements DisposableBean {
@@ -71,7 +80,9 @@ public class DeploymentExecutor implements DisposableBean {
         return t;
     });
     /** Status batches, the tick and the API ask for the same deployment at once: one pass serves them. */
-    private final KeyedCoalescer<UUID> passes = new KeyedCoalescer<>(rollout, this::advanceQuietly);
+    private final KeyedCoalescer<UUID> passes = new KeyedCoalescer<>(rollout, id -> advanceQuietly(id, false));
+    /** The tick's passes: a deployment another replica (or transaction) holds is left to it. */
+    private final KeyedCoalescer<UUID> sweeps = new KeyedCoalescer<>(rollout, id -> advanceQuietly(id, true));
 
     DeploymentExecutor(
             DeploymentRepository deployments,
@@ -110,9 +121,9 @@ public class DeploymentExecutor implements DisposableBean {
     @Scheduled(fixedDelayString = "${tide.deployments.tick:2s}", initialDelayString = "${tide.deployments.tick:2s}")
     void tick() {
         try {
-            refresh(deployments.findAllByStateIn(DeploymentState.ACTIVE).stream()
+            deployments.findAllByStateIn(DeploymentState.ACTIVE).stream()
                     .map(Deployment::getId)
-                    .toList());
+                    .forEach(sweeps::request);
         } catch (RuntimeException e) {
             if (!DatabaseOutage.is(e)) {
                 throw e;
@@ -121,9 +132,9 @@ public class DeploymentExecutor implements DisposableBean {
         }
     }
 
-    private void advanceQuietly(UUID id) {
+    private void advanceQuietly(UUID id, boolean unlessBusy) {
         try {
-            advance(id);
+            advance(id, unlessBusy);
         } catch (RuntimeException e) {
             log.warn("Deployment {}: step failed, retrying on the next tick: {}", id, e.toString());
         }
@@ -131,8 +142,16 @@ public class DeploymentExecutor implements DisposableBean {
 
     /** Takes every step this deployment can take now. */
     void advance(UUID deploymentId) {
+        advance(deploymentId, false);
+    }
+
+    /** Takes every step it can now; with {@code unlessBusy}, none while another transaction holds it. */
+    private void advance(UUID deploymentId, boolean unlessBusy) {
         tx.executeWithoutResult(status -> {
-            Deployment d = deployments.findForUpdate(deploymentId).orElse(null);
+            Deployment d = (unlessBusy
+                            ? deployments.findForUpdateUnlessBusy(deploymentId)
+                            : deployments.findForUpdate(deploymentId))
+                    .orElse(null);
             if (d == null || !DeploymentState.ACTIVE.contains(d.getState())) {
                 return;
             }

@@ -33,6 +33,13 @@ public interface DeploymentRepository extends JpaRepository<Deployment, UUID> {
     Optional<Deployment> findForUpdate(UUID id);
 
     /**
+     * The deployment, locked for this transaction; empty when another transaction holds its row
+     * (another replica advancing it, an operator action, a status batch): {@code SKIP LOCKED}.
+     */
+    @Query(value = "select * from deployment where id = :id for update skip locked", nativeQuery = true)
+    Optional<Deployment> findForUpdateUnlessBusy(UUID id);
+
+    /**
      * Locks these deployments for this transaction, in id order: every locker of more than one
      * deployment takes them in the same order, so two of them never deadlock.
      */

@@ -40,6 +40,17 @@ final class FakePushAgent implements AutoCloseable {
     private final ReloadableKeyManager keys = new ReloadableKeyManager();
     private final Server server;
     private volatile String nodeId = "";
+    private static final io.grpc.Metadata.Key<String> EPOCH_HEADER =
+            io.grpc.Metadata.Key.of("tide-lease-epoch", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    private static final io.grpc.Context.Key<Long> EPOCH = io.grpc.Context.key("epoch");
+    /** The lease epoch of every session accepted, in order. */
+    final java.util.List<Long> epochs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Sessions open now: more than one means two replicas dial this node. */
+    final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    /** The most sessions ever open at once. */
+    final java.util.concurrent.atomic.AtomicInteger mostOpen = new java.util.concurrent.atomic.AtomicInteger();
+
+    private long highestEpoch;
 
     FakePushAgent(ControlPlanePki pki) throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -47,7 +58,20 @@ final class FakePushAgent implements AutoCloseable {
                         .trustManager(PeerTrustManager.controlPlane(pki::caCertificate, Clock.systemUTC()))
                         .clientAuth(ClientAuth.REQUIRE)
                         .build())
-                .addService(new Session())
+                .addService(io.grpc.ServerInterceptors.intercept(new Session(), new io.grpc.ServerInterceptor() {
+                    @Override
+                    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+                            io.grpc.ServerCall<Q, R> call,
+                            io.grpc.Metadata headers,
+                            io.grpc.ServerCallHandler<Q, R> next) {
+                        String epoch = headers.get(EPOCH_HEADER);
+                        return io.grpc.Contexts.interceptCall(
+                                io.grpc.Context.current().withValue(EPOCH, epoch == null ? 0 : Long.parseLong(epoch)),
+                                call,
+                                headers,
+                                next);
+                    }
+                }))
                 .build()
                 .start();
     }
@@ -66,11 +90,42 @@ final class FakePushAgent implements AutoCloseable {
     private final class Session extends AgentSessionGrpc.AgentSessionImplBase {
         @Override
         public StreamObserver<ControlMessage> session(StreamObserver<AgentMessage> out) {
+            long epoch = EPOCH.get();
+            synchronized (FakePushAgent.this) {
+                if (epoch < highestEpoch) { // as the agent's LeaseFence does
+                    out.onError(io.grpc.Status.FAILED_PRECONDITION
+                            .withDescription(
+                                    "stale lease epoch " + epoch + ": this agent follows epoch " + highestEpoch)
+                            .asRuntimeException());
+                    return new StreamObserver<>() {
+                        @Override
+                        public void onNext(ControlMessage value) {}
+
+                        @Override
+                        public void onError(Throwable t) {}
+
+                        @Override
+                        public void onCompleted() {}
+                    };
+                }
+                highestEpoch = epoch;
+                epochs.add(epoch);
+                mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+            }
             synchronized (out) {
                 out.onNext(AgentMessage.newBuilder()
-                        .setHello(Hello.newBuilder().setNodeId(nodeId).setMode(DeliveryMode.PUSH))
+                        .setHello(Hello.newBuilder()
+                                .setNodeId(nodeId)
+                                .setMode(DeliveryMode.PUSH)
+                                .setLeaseEpoch(epoch))
                         .build());
             }
+            java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable end = () -> {
+                if (ended.compareAndSet(false, true)) {
+                    open.decrementAndGet();
+                }
+            };
             return new StreamObserver<>() {
                 @Override
                 public void onNext(ControlMessage message) {
@@ -95,16 +150,24 @@ final class FakePushAgent implements AutoCloseable {
                 }
 
                 @Override
-                public void onError(Throwable t) {}
+                public void onError(Throwable t) {
+                    end.run();
+                }
 
                 @Override
                 public void onCompleted() {
+                    end.run();
                     synchronized (out) {
                         out.onCompleted();
                     }
                 }
             };
         }
+    }
+
+    /** The epoch of the newest session accepted; 0 before any. */
+    long lastEpoch() {
+        return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1);
     }
 
     /**

@@ -229,6 +229,9 @@ class PushSessionTests {
         public void applied(String environment) {
             applied++;
         }
+
+        @Override
+        public void fenced(PushSession session, String reason) {}
     }
 
     /** The call to the agent: always ready, keeps what is sent. */

@@ -53,7 +53,7 @@ public final class PushServer implements AutoCloseable {
         if (tracer != null) {
             builder.addStreamTracerFactory(tracer);
         }
-        this.server = builder.addService(service)
+        this.server = builder.addService(io.grpc.ServerInterceptors.intercept(service, LeaseFence.interceptor()))
                 .permitKeepAliveTime(20, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(60, TimeUnit.SECONDS)

@@ -11,11 +11,23 @@ import io.grpc.stub.StreamObserver;
 final class PushSession implements StreamObserver<ControlMessage> {
     private final ServerCallStreamObserver<AgentMessage> out;
     private final SessionService service;
+    private final long epoch;
     private boolean closed;
 
-    PushSession(ServerCallStreamObserver<AgentMessage> out, SessionService service) {
+    PushSession(ServerCallStreamObserver<AgentMessage> out, SessionService service, long epoch) {
         this.out = out;
         this.service = service;
+        this.epoch = epoch;
+    }
+
+    /** Whether the session ended (refused, replaced or closed): it applies nothing more. */
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** The lease epoch the session was opened with. */
+    long epoch() {
+        return epoch;
     }
 
     /** False when the session is gone: the caller keeps what it wanted to send. */
@@ -37,13 +49,16 @@ final class PushSession implements StreamObserver<ControlMessage> {
     }
 
     /** A newer session took over. */
-    synchronized void replaced() {
+    void replaced() {
+        refuse(Status.ABORTED.withDescription("replaced by a newer session"));
+    }
+
+    /** Ends the session with this status (a newer session, a stale lease epoch). */
+    synchronized void refuse(Status status) {
         if (!closed) {
             closed = true;
             try {
-                out.onError(Status.ABORTED
-                        .withDescription("replaced by a newer session")
-                        .asRuntimeException());
+                out.onError(status.asRuntimeException());
             } catch (RuntimeException e) {
                 // already gone
             }

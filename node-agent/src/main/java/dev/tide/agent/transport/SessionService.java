@@ -39,6 +39,7 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
     private final BooleanSupplier ready;
     private final Consumer<CertificateIssued> certificates;
     private final AtomicReference<PushSession> current = new AtomicReference<>();
+    private final LeaseFence fence;
 
     SessionService(
             Supplier<String> nodeId,
@@ -55,25 +56,22 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
         this.schedules = schedules;
         this.reporter = reporter;
         this.applies = applies;
+        this.fence = new LeaseFence(state);
     }
 
     @Override
     public StreamObserver<ControlMessage> session(StreamObserver<AgentMessage> responses) {
         if (!ready.getAsBoolean()) {
-            responses.onError(
-                    Status.UNAVAILABLE.withDescription("the agent is starting").asRuntimeException());
-            return new StreamObserver<>() {
-                @Override
-                public void onNext(ControlMessage value) {}
-
-                @Override
-                public void onError(Throwable t) {}
-
-                @Override
-                public void onCompleted() {}
-            };
+            return refuse(responses, Status.UNAVAILABLE.withDescription("the agent is starting"));
         }
-        PushSession session = new PushSession((ServerCallStreamObserver<AgentMessage>) responses, this);
+        long epoch = LeaseFence.SESSION_EPOCH.get() == null ? 0 : LeaseFence.SESSION_EPOCH.get();
+        Status stale = fence.admit(epoch);
+        if (stale != null) {
+            // The open session (of the replica that holds the lease) stays.
+            log.warn("push session refused: {}", stale.getDescription());
+            return refuse(responses, stale);
+        }
+        PushSession session = new PushSession((ServerCallStreamObserver<AgentMessage>) responses, this, epoch);
         PushSession previous = current.getAndSet(session);
         if (previous != null) {
             log.info("a new push session replaces the previous one");
@@ -86,14 +84,43 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
                         .setNodeId(nodeId.get())
                         .setAppliedGeneration(state.appliedGeneration())
                         .setMode(schedules.mode())
-                        .setAgentVersion(AgentVersion.get()))
+                        .setAgentVersion(AgentVersion.get())
+                        .setLeaseEpoch(fence.highest()))
                 .build());
         reporter.attach(session);
-        log.info("push session opened");
+        log.info("push session opened (lease epoch {})", epoch);
         return session;
     }
 
+    private static StreamObserver<ControlMessage> refuse(StreamObserver<AgentMessage> responses, Status status) {
+        responses.onError(status.asRuntimeException());
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(ControlMessage value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
     void handle(PushSession session, ControlMessage message) {
+        if (changesState(message)) {
+            if (session.isClosed()) {
+                log.debug("push {} after its session ended ignored", message.getKindCase());
+                return;
+            }
+            long epoch = message.getLeaseEpoch() != 0 ? message.getLeaseEpoch() : session.epoch();
+            Status stale = fence.admit(epoch);
+            if (stale != null) {
+                log.warn("push {} refused, nothing applied: {}", message.getKindCase(), stale.getDescription());
+                session.refuse(stale);
+                ended(session);
+                return;
+            }
+        }
         switch (message.getKindCase()) {
             case APPLY -> applies.onApply(session, message.getApply());
             case ARTIFACT_CHUNK -> applies.onChunk(session, message.getArtifactChunk());
@@ -108,6 +135,14 @@ final class SessionService extends AgentSessionGrpc.AgentSessionImplBase {
             case STATUS_ACK -> reporter.acknowledged(message.getStatusAck().getReportSeq());
             case KIND_NOT_SET -> log.debug("empty control message ignored");
         }
+    }
+
+    /** Commands that change what runs or how the agent is reached; the rest are answered whatever the epoch. */
+    private static boolean changesState(ControlMessage message) {
+        return switch (message.getKindCase()) {
+            case APPLY, ARTIFACT_CHUNK, SET_MODE -> true;
+            default -> false;
+        };
     }
 
     private void setMode(PushSession session, SetMode setMode) {

@@ -35,28 +35,45 @@ public final class PushClient implements AutoCloseable {
     }
 
     public PushClient(HostPort agent, KeyMaterial presented) throws SSLException {
+        this(agent, presented, 0);
+    }
+
+    /** A session of a control-plane replica that holds the node's push lease at {@code leaseEpoch}. */
+    public static PushClient withLeaseEpoch(HostPort agent, long leaseEpoch) throws SSLException {
+        return new PushClient(agent, FakeControlPlane.controlPlaneIdentity(), leaseEpoch);
+    }
+
+    private PushClient(HostPort agent, KeyMaterial presented, long leaseEpoch) throws SSLException {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        if (leaseEpoch > 0) {
+            headers.put(
+                    io.grpc.Metadata.Key.of("tide-lease-epoch", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                    Long.toString(leaseEpoch));
+        }
         channel = NettyChannelBuilder.forAddress(agent.host(), agent.port())
                 .sslContext(GrpcSslContexts.forClient()
                         .keyManager(new ReloadableKeyManager(presented))
                         .trustManager(PeerTrustManager.anyNode(FakeControlPlane.CA::certificate, Clock.systemUTC()))
                         .build())
                 .build();
-        requests = AgentSessionGrpc.newStub(channel).session(new StreamObserver<>() {
-            @Override
-            public void onNext(AgentMessage message) {
-                received.add(message);
-            }
+        requests = AgentSessionGrpc.newStub(channel)
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+                .session(new StreamObserver<>() {
+                    @Override
+                    public void onNext(AgentMessage message) {
+                        received.add(message);
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-                closedWith = Status.fromThrowable(t);
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                        closedWith = Status.fromThrowable(t);
+                    }
 
-            @Override
-            public void onCompleted() {
-                closedWith = Status.OK;
-            }
-        });
+                    @Override
+                    public void onCompleted() {
+                        closedWith = Status.OK;
+                    }
+                });
     }
 
     public void send(ControlMessage message) {
