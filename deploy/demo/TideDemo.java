@@ -25,6 +25,10 @@ import java.util.zip.GZIPOutputStream;
  * environment with two agents each, and the example application deployed to both. Everything
  * runs from this machine's JDK; state lives under {@code .tide/}; Ctrl-C stops it all.
  *
+ * <p>{@code ./tide demo --replicas 2} runs a second control-plane replica on the first one's
+ * database (HTTP and gRPC ports one above the first's): the push nodes are shared between the
+ * replicas by push leases, and the second pull agent polls the second replica.
+ *
  * <p>A single-file program (run with {@code java TideDemo.java}) so it needs no build and no
  * tools beyond the JDK: no curl, no tar.
  */
@@ -45,11 +49,19 @@ public final class TideDemo {
             new AgentSpec("demo-pull", "pull-2", 7074, 8104));
 
     private final List<Process> processes = new ArrayList<>();
+    private int replicas = 1;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private String auth;
 
     public static void main(String[] args) throws Exception {
         TideDemo demo = new TideDemo();
+        try {
+            demo.parse(args);
+        } catch (DemoException e) {
+            System.err.println("tide demo: " + e.getMessage());
+            System.err.println("usage: ./tide demo [--replicas N]   (N from 1 to 3; default 1)");
+            System.exit(2);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(demo::stopAll, "tide-demo-stop"));
         try {
             demo.run();
@@ -60,10 +72,39 @@ public final class TideDemo {
         Thread.currentThread().join(); // until Ctrl-C
     }
 
+    void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            if (arg.startsWith("--replicas=")) {
+                value = arg.substring("--replicas=".length());
+            } else if (arg.equals("--replicas") && i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new DemoException("unknown argument " + arg);
+            }
+            try {
+                replicas = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new DemoException("--replicas needs a number, not '" + value + "'");
+            }
+            if (replicas < 1 || replicas > 3) {
+                throw new DemoException("--replicas must be 1, 2 or 3, not " + replicas);
+            }
+        }
+    }
+
+    /** The gRPC port replica {@code index} (0 for the first) listens on. */
+    static int grpcPort(int index) {
+        return GRPC_PORT + index;
+    }
+
     void run() throws Exception {
         Files.createDirectories(STATE.resolve("logs"));
-        requireFree(HTTP_PORT, "the control plane's HTTP port (set TIDE_DEMO_HTTP_PORT)");
-        requireFree(GRPC_PORT, "the control plane's gRPC port (set TIDE_DEMO_GRPC_PORT)");
+        for (int r = 0; r < replicas; r++) {
+            requireFree(HTTP_PORT + r, "the HTTP port of control-plane replica " + (r + 1) + " (set TIDE_DEMO_HTTP_PORT)");
+            requireFree(grpcPort(r), "the gRPC port of control-plane replica " + (r + 1) + " (set TIDE_DEMO_GRPC_PORT)");
+        }
         for (AgentSpec a : AGENTS) {
             requireFree(a.listenPort(), "agent " + a.name() + "'s push listener");
             requireFree(a.appPort(), "the example app of " + a.name());
@@ -78,8 +119,48 @@ public final class TideDemo {
                         ROOT.resolve("control-plane/target/tide-control-plane.jar").toString(),
                         "--server.port=" + HTTP_PORT,
                         "--spring.grpc.server.port=" + GRPC_PORT),
-                Map.of("TIDE_DATA_DIR", STATE.resolve("control-plane").toString())));
-        waitFor("the control plane to answer", Duration.ofSeconds(180), () -> status("/actuator/health", false) == 200);
+                Map.of(
+                        "TIDE_DATA_DIR", STATE.resolve("control-plane").toString(),
+                        "TIDE_CLUSTER_REPLICA_ID", "replica-1",
+                        // with replicas, every one serves every artifact: keep them in the database
+                        "TIDE_ARTIFACTS_STORE", replicas > 1 ? "database" : "filesystem")));
+        waitFor("the control plane to answer", Duration.ofSeconds(180), () -> status(HTTP_PORT, "/actuator/health") == 200);
+        if (replicas > 1) {
+            // The embedded PostgreSQL runs beside the first replica; the others use it as a real
+            // deployment's replicas use one external server (docs/configuration.md).
+            Matcher port = Pattern.compile("embedded PostgreSQL in .* on port (\\d+)")
+                    .matcher(Files.readString(STATE.resolve("logs/control-plane.log")));
+            String dbPort = null;
+            while (port.find()) {
+                dbPort = port.group(1); // the log is appended to across runs: the last start's
+            }
+            if (dbPort == null) {
+                throw new DemoException("the first replica's log does not name its database port");
+            }
+            for (int r = 1; r < replicas; r++) {
+                int httpPort = HTTP_PORT + r;
+                step("Starting control-plane replica " + (r + 1) + " (HTTP " + httpPort + ", gRPC " + grpcPort(r)
+                        + ") on the same database");
+                processes.add(start(
+                        "control-plane-" + (r + 1),
+                        List.of(
+                                JAVA,
+                                "-jar",
+                                ROOT.resolve("control-plane/target/tide-control-plane.jar").toString(),
+                                "--server.port=" + httpPort,
+                                "--spring.grpc.server.port=" + grpcPort(r)),
+                        Map.of(
+                                "TIDE_DATA_DIR", STATE.resolve("control-plane-" + (r + 1)).toString(),
+                                "TIDE_CLUSTER_REPLICA_ID", "replica-" + (r + 1),
+                                "TIDE_ARTIFACTS_STORE", "database",
+                                "SPRING_DATASOURCE_URL", "jdbc:postgresql://localhost:" + dbPort + "/postgres",
+                                "SPRING_DATASOURCE_USERNAME", "postgres")));
+                waitFor(
+                        "replica " + (r + 1) + " to answer",
+                        Duration.ofSeconds(180),
+                        () -> status(httpPort, "/actuator/health") == 200);
+            }
+        }
         String password = System.getenv("TIDE_ADMIN_PASSWORD");
         if (password == null || password.isBlank()) {
             password = Files.readString(STATE.resolve("control-plane/admin-password")).trim();
@@ -94,14 +175,18 @@ public final class TideDemo {
                         + "\"description\":\"Tide demo: pull with watch\"}");
 
         step("Starting 4 agents (state under .tide/agents)");
+        int pulls = 0;
         for (AgentSpec a : AGENTS) {
+            // Pull agents are spread over the replicas, as a load balancer would; every push agent is
+            // dialled by the one replica that holds its push lease.
+            int replica = a.environment().equals("demo-pull") ? pulls++ % replicas : 0;
             Path dataDir = STATE.resolve("agents").resolve(a.name());
             // Through the launcher, as the systemd unit and the image: the JVM flags of
             // docs/configuration.md, and a restart into a new version after a self-upgrade.
             List<String> cmd = new ArrayList<>(List.of(
                     ROOT.resolve("node-agent/src/main/dist/tide-agent").toString(),
                     "--control-plane",
-                    "127.0.0.1:" + GRPC_PORT,
+                    "127.0.0.1:" + grpcPort(replica),
                     "--name",
                     a.name(),
                     "--data-dir",
@@ -161,6 +246,13 @@ public final class TideDemo {
         System.out.println();
         System.out.println("Tide is running.");
         System.out.println("  Web console:  http://localhost:" + HTTP_PORT + "/");
+        for (int r = 1; r < replicas; r++) {
+            System.out.println("  Replica " + (r + 1) + ":    http://localhost:" + (HTTP_PORT + r)
+                    + "/ (gRPC " + grpcPort(r) + "), on the same database");
+        }
+        if (replicas > 1) {
+            System.out.println("  Push leases:  tide_push_leases_held on each replica's /actuator/prometheus");
+        }
         System.out.println("  REST API:     http://localhost:" + HTTP_PORT + "/api/v1   (OpenAPI: /v3/api-docs)");
         System.out.println("  Metrics:      http://localhost:" + HTTP_PORT + "/actuator/prometheus");
         System.out.println("  Credentials:  admin / " + password);
@@ -250,9 +342,9 @@ public final class TideDemo {
         return r.body();
     }
 
-    int status(String path, boolean authenticated) {
+    int status(int port, String path) {
         try {
-            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + path))
+            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(3));
             return http.send(r.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {

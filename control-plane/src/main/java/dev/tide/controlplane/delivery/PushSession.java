@@ -352,9 +352,28 @@ final class PushSession
             log.warn("Node {} asked for artifact {} which is not in its desired state; ignored", nodeName, sha256);
             return;
         }
+        ArtifactChunks chunks;
+        try {
+            chunks = host.artifactChunks(sha256);
+        } catch (RuntimeException e) {
+            // The session stays: the agent's apply times out and is reported like any failed apply.
+            log.warn(
+                    "Cannot send artifact {} to node {}: {}. With several replicas every replica needs every artifact:"
+                            + " set tide.artifacts.store=database, or share tide.artifacts.dir",
+                    sha256,
+                    nodeName,
+                    e.getCause() != null ? e.getCause().toString() : e.toString());
+            return;
+        }
         Outbox<ControlMessage> box = openOutbox();
         if (box != null) {
-            box.sendAll(new ChunkMessages(host.artifactChunks(sha256), epoch));
+            box.sendAll(new ChunkMessages(chunks, epoch));
+        } else {
+            try {
+                chunks.close();
+            } catch (IOException e) {
+                log.debug("closing artifact {}: {}", sha256, e.toString());
+            }
         }
     }
 

@@ -46,7 +46,7 @@ final class TwoReplicas implements AutoCloseable {
                 .start();
     }
 
-    /** Starts a replica; every replica after the first uses the first one's CA. */
+    /** Starts a replica; all of them find the same CA in the database. */
     Replica start(String id) {
         List<String> args = new ArrayList<>(List.of(
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
@@ -60,12 +60,6 @@ final class TwoReplicas implements AutoCloseable {
                 "--tide.cluster.lease-renew-interval=1s",
                 "--tide.delivery.push-reconcile-interval=500ms",
                 "--tide.deployments.tick=1s"));
-        if (!started.isEmpty()) {
-            Path pki = dir.resolve(started.get(0).getEnvironment().getProperty("tide.cluster.replica-id"))
-                    .resolve("pki");
-            args.add("--tide.pki.ca-cert=" + pki.resolve("ca.crt"));
-            args.add("--tide.pki.ca-key=" + pki.resolve("ca.key"));
-        }
         ConfigurableApplicationContext context =
                 new SpringApplicationBuilder(TideApplication.class).run(args.toArray(String[]::new));
         started.add(context);
