@@ -3,10 +3,14 @@ package dev.tide.controlplane.delivery;
 import com.google.protobuf.ByteString;
 import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
+import dev.tide.proto.agent.v1.AppState;
+import dev.tide.proto.agent.v1.AppStatus;
+import dev.tide.proto.agent.v1.DeliveryMode;
 import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.GetDesiredStateRequest;
 import dev.tide.proto.agent.v1.GetDesiredStateResponse;
+import dev.tide.proto.agent.v1.StatusReport;
 import dev.tide.security.Csr;
 import dev.tide.security.KeyMaterial;
 import dev.tide.security.PeerTrustManager;
@@ -165,5 +169,21 @@ final class AgentChannels implements AutoCloseable {
         byNode.values().forEach(ManagedChannel::shutdownNow);
         others.forEach(ManagedChannel::shutdownNow);
         anonymous.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A pull agent's report that it applied {@code state}'s generation and runs its first
+     * application at 1.0.0, healthy; add events before building it.
+     */
+    static StatusReport.Builder healthyReport(String nodeId, dev.tide.proto.agent.v1.DesiredState state) {
+        return StatusReport.newBuilder()
+                .setNodeId(nodeId)
+                .setAppliedGeneration(state.getGeneration())
+                .setMode(DeliveryMode.PULL)
+                .addApplications(AppStatus.newBuilder()
+                        .setApplication(state.getApplications(0).getApplication())
+                        .setVersion("1.0.0")
+                        .setReleaseId(state.getApplications(0).getReleaseId())
+                        .setState(AppState.HEALTHY));
     }
 }

@@ -9,8 +9,6 @@ import dev.tide.controlplane.IntegrationTest;
 import dev.tide.controlplane.pki.ControlPlanePki;
 import dev.tide.controlplane.security.Secrets;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
-import dev.tide.proto.agent.v1.AppState;
-import dev.tide.proto.agent.v1.AppStatus;
 import dev.tide.proto.agent.v1.ArtifactChunk;
 import dev.tide.proto.agent.v1.DeliveryMode;
 import dev.tide.proto.agent.v1.EnrollResponse;
@@ -162,16 +160,7 @@ class AgentGatewayTests extends IntegrationTest {
         // The agent reports; the target moves through its timestamps and the deployment ends.
         Instant now = Instant.now();
         gateway(node)
-                .reportStatus(StatusReport.newBuilder()
-                        .setNodeId(node.getNodeId())
-                        .setAppliedGeneration(generation)
-                        .setMode(DeliveryMode.PULL)
-                        .addApplications(AppStatus.newBuilder()
-                                .setApplication(app)
-                                .setVersion("1.0.0")
-                                .setReleaseId(
-                                        answer.getState().getApplications(0).getReleaseId())
-                                .setState(AppState.HEALTHY))
+                .reportStatus(AgentChannels.healthyReport(node.getNodeId(), answer.getState())
                         .addEvents(event(generation, app, EventType.DELIVERED, now.minusMillis(300)))
                         .addEvents(event(generation, app, EventType.APPLIED, now.minusMillis(200)))
                         .addEvents(event(generation, app, EventType.BECAME_HEALTHY, now.minusMillis(100)))

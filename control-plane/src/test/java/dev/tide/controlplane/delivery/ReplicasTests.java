@@ -12,12 +12,9 @@ import dev.tide.controlplane.ApiClient;
 import dev.tide.controlplane.TideApplication;
 import dev.tide.controlplane.cluster.ClusterBus;
 import dev.tide.controlplane.pki.ControlPlanePki;
-import dev.tide.proto.agent.v1.AppState;
-import dev.tide.proto.agent.v1.AppStatus;
 import dev.tide.proto.agent.v1.DeliveryMode;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.GetDesiredStateResponse;
-import dev.tide.proto.agent.v1.StatusReport;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -218,16 +215,7 @@ class ReplicasTests {
         // The agent reports to A: A's ingestor and executor move the target and end the deployment.
         agentsOnA
                 .gateway(node)
-                .reportStatus(StatusReport.newBuilder()
-                        .setNodeId(node.getNodeId())
-                        .setAppliedGeneration(generation)
-                        .setMode(DeliveryMode.PULL)
-                        .addApplications(AppStatus.newBuilder()
-                                .setApplication(app)
-                                .setVersion("1.0.0")
-                                .setReleaseId(
-                                        desired.getState().getApplications(0).getReleaseId())
-                                .setState(AppState.HEALTHY))
+                .reportStatus(AgentChannels.healthyReport(node.getNodeId(), desired.getState())
                         .build());
 
         await().atMost(PROMPT).untilAsserted(() -> {
