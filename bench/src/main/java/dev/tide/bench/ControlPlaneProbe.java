@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -65,30 +64,7 @@ final class ControlPlaneProbe {
 
     /** Sum of every series of each metric, by metric name. */
     Map<String, Double> scrape() {
-        return scrape(api);
-    }
-
-    /** Sum of every series of each metric on the control plane {@code api} calls, by metric name. */
-    static Map<String, Double> scrape(Api api) {
-        Map<String, Double> sums = new HashMap<>();
-        for (String line : api.text("/actuator/prometheus").split("\n")) {
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int nameEnd = line.indexOf('{');
-            int valueStart = line.lastIndexOf(' ');
-            if (valueStart < 0) {
-                continue;
-            }
-            String name =
-                    nameEnd > 0 && nameEnd < valueStart ? line.substring(0, nameEnd) : line.substring(0, valueStart);
-            try {
-                sums.merge(name.trim(), Double.parseDouble(line.substring(valueStart + 1)), Double::sum);
-            } catch (NumberFormatException e) {
-                // not a sample line
-            }
-        }
-        return sums;
+        return api.metrics();
     }
 
     /** Heap in use right after a full collection (jcmd GC.run), in MB. */

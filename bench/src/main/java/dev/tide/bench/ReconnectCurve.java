@@ -49,7 +49,7 @@ final class ReconnectCurve {
 
     /** Connected agents now, from the control plane's metrics. */
     static double connected(Api api, String metric) {
-        return ControlPlaneProbe.scrape(api).getOrDefault(metric, 0.0);
+        return api.metrics().getOrDefault(metric, 0.0);
     }
 
     /**

@@ -124,15 +124,9 @@ class ReplicaFailoverE2eTests {
                 .isEmpty();
     }
 
-    /** Push sessions open on the replica {@code api} calls (the gauge's series summed). */
+    /** Push sessions open on the replica {@code api} calls. */
     private static int sessions(Api api) {
-        double open = 0;
-        for (String line : api.text("/actuator/prometheus").split("\n")) {
-            if (line.startsWith("tide_push_sessions{") || line.startsWith("tide_push_sessions ")) {
-                open += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return (int) open;
+        return (int) (double) api.metrics().getOrDefault("tide_push_sessions", 0.0);
     }
 
     private static String state(Api api, String id) {

@@ -8,6 +8,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,6 +60,29 @@ public final class Api {
 
     public Response get(String path) {
         return send(request(path).GET());
+    }
+
+    /** {@code /actuator/prometheus}: the sum of every series of each metric, by metric name. */
+    public Map<String, Double> metrics() {
+        Map<String, Double> sums = new HashMap<>();
+        for (String line : text("/actuator/prometheus").split("\n")) {
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int nameEnd = line.indexOf('{');
+            int valueStart = line.lastIndexOf(' ');
+            if (valueStart < 0) {
+                continue;
+            }
+            String name =
+                    nameEnd > 0 && nameEnd < valueStart ? line.substring(0, nameEnd) : line.substring(0, valueStart);
+            try {
+                sums.merge(name.trim(), Double.parseDouble(line.substring(valueStart + 1)), Double::sum);
+            } catch (NumberFormatException e) {
+                // not a sample line
+            }
+        }
+        return sums;
     }
 
     /** The body as text (e.g. /actuator/prometheus); fails on a non-2xx status. */
