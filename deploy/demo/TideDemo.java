@@ -113,17 +113,12 @@ public final class TideDemo {
         step("Starting the control plane (embedded PostgreSQL under .tide/control-plane)");
         processes.add(start(
                 "control-plane",
-                List.of(
-                        JAVA,
-                        "-jar",
-                        ROOT.resolve("control-plane/target/tide-control-plane.jar").toString(),
-                        "--server.port=" + HTTP_PORT,
-                        "--spring.grpc.server.port=" + GRPC_PORT),
-                Map.of(
+                List.of(CONTROL_PLANE_LAUNCHER, "--server.port=" + HTTP_PORT, "--spring.grpc.server.port=" + GRPC_PORT),
+                withLaunchCache(Map.of(
                         "TIDE_DATA_DIR", STATE.resolve("control-plane").toString(),
                         "TIDE_CLUSTER_REPLICA_ID", "replica-1",
                         // with replicas, every one serves every artifact: keep them in the database
-                        "TIDE_ARTIFACTS_STORE", replicas > 1 ? "database" : "filesystem")));
+                        "TIDE_ARTIFACTS_STORE", replicas > 1 ? "database" : "filesystem"))));
         waitFor("the control plane to answer", Duration.ofSeconds(180), () -> status(HTTP_PORT, "/actuator/health") == 200);
         if (replicas > 1) {
             // The embedded PostgreSQL runs beside the first replica; the others use it as a real
@@ -144,17 +139,15 @@ public final class TideDemo {
                 processes.add(start(
                         "control-plane-" + (r + 1),
                         List.of(
-                                JAVA,
-                                "-jar",
-                                ROOT.resolve("control-plane/target/tide-control-plane.jar").toString(),
+                                CONTROL_PLANE_LAUNCHER,
                                 "--server.port=" + httpPort,
                                 "--spring.grpc.server.port=" + grpcPort(r)),
-                        Map.of(
+                        withLaunchCache(Map.of(
                                 "TIDE_DATA_DIR", STATE.resolve("control-plane-" + (r + 1)).toString(),
                                 "TIDE_CLUSTER_REPLICA_ID", "replica-" + (r + 1),
                                 "TIDE_ARTIFACTS_STORE", "database",
                                 "SPRING_DATASOURCE_URL", "jdbc:postgresql://localhost:" + dbPort + "/postgres",
-                                "SPRING_DATASOURCE_USERNAME", "postgres")));
+                                "SPRING_DATASOURCE_USERNAME", "postgres"))));
                 waitFor(
                         "replica " + (r + 1) + " to answer",
                         Duration.ofSeconds(180),
@@ -267,6 +260,22 @@ public final class TideDemo {
 
     // ---- processes ----
 
+    /**
+     * The control plane's launcher, as an operator runs it: the jar unpacked once and its classes
+     * mapped from an archive that the first run writes as it stops (docs/install.md).
+     */
+    static final String CONTROL_PLANE_LAUNCHER =
+            ROOT.resolve("control-plane/src/main/dist/tide-control-plane").toString();
+
+    /** One launch cache for every replica, kept with the demo's state (and its Java runtime). */
+    static Map<String, String> withLaunchCache(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("TIDE_CONTROL_PLANE_JAR", ROOT.resolve("control-plane/target/tide-control-plane.jar").toString());
+        all.put("TIDE_CONTROL_PLANE_CACHE_DIR", STATE.resolve("launch").toString());
+        all.put("JAVA_HOME", System.getProperty("java.home"));
+        return all;
+    }
+
     Process start(String name, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -286,7 +295,8 @@ public final class TideDemo {
         reversed.forEach(Process::destroy);
         for (Process p : reversed) {
             try {
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                // a control plane's first stop writes its class archive: give it the time once
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
                     p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
                 }

@@ -4,6 +4,7 @@ import dev.tide.bench.report.Percentiles;
 import dev.tide.bench.report.RunResult;
 import dev.tide.bench.support.Api;
 import dev.tide.bench.support.ControlPlaneProcess;
+import dev.tide.bench.support.Processes;
 import dev.tide.bench.swarm.Swarm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ final class ModeRun {
     RunResult run() {
         Path dir = settings.work().resolve(mode + "-" + n);
         try {
-            deleteTree(dir); // a fresh control plane, database and logs for every run
+            Processes.deleteTree(dir); // a fresh control plane, database and logs for every run
         } catch (java.io.IOException e) {
             return f.result(mode, n, false, "cannot clean " + dir + ": " + e.getMessage());
         }
@@ -59,7 +60,7 @@ final class ModeRun {
             cp.start(Duration.ofMinutes(3));
             Api api = cp.admin().withToken("bench"); // bcrypt per request would load what we measure
             Tide tide = new Tide(api);
-            ControlPlaneProbe probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
+            ControlPlaneProbe probe = new ControlPlaneProbe(api, cp.jvm(), cp.databaseDir());
             tide.environment(ENV, mode, settings.pushMaxParallel());
             tide.applications(settings.rounds() + 2, ARTIFACT_BYTES);
             String token = tide.fleetToken(ENV, n);
@@ -152,7 +153,7 @@ final class ModeRun {
             var curve = ReconnectCurve.recordInBackground(mode, restart, n, api, deployTimeout.plusMinutes(2));
             cp.start(Duration.ofMinutes(3));
             double upSeconds = seconds(restart, Instant.now());
-            probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
+            probe = new ControlPlaneProbe(api, cp.jvm(), cp.databaseDir());
             JsonNode after = tide.awaitFinished(
                     tide.deploy(ENV, Map.of("web", "1.0.1"), deployTimeout), deployTimeout.plusSeconds(60));
             requireSucceeded(after, "deployment after the restart");
@@ -357,17 +358,6 @@ final class ModeRun {
     private static Instant optional(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? null : Instant.parse(v.asString());
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(p);
-            }
-        }
     }
 
     private static double seconds(Instant from, Instant to) {

@@ -49,7 +49,7 @@ class SwarmFleetTests {
         cp = new ControlPlaneProcess(dir).start();
         api = cp.admin().withToken("swarm-test");
         tide = new Tide(api);
-        probe = new ControlPlaneProbe(api, cp.process().toHandle(), cp.databaseDir());
+        probe = new ControlPlaneProbe(api, cp.jvm(), cp.databaseDir());
         tide.environment(ENV, "watch", 50);
         tide.applications(4, 4096);
         String token = tide.fleetToken(ENV, AGENTS);

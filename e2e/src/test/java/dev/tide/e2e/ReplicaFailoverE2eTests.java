@@ -58,6 +58,10 @@ class ReplicaFailoverE2eTests {
                                 "--spring.datasource.url=jdbc:postgresql://localhost:" + port.group(1) + "/postgres",
                                 "--spring.datasource.username=postgres")))
                 .start();
+        // Started by its launcher, the replica maps the class archive the launch cache holds.
+        assertThat(b.jvm().info().arguments().orElseThrow())
+                .as("replica B's JVM options")
+                .anyMatch(option -> option.startsWith("-XX:SharedArchiveFile="));
     }
 
     @AfterAll

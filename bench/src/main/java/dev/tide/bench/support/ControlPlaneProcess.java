@@ -1,17 +1,25 @@
 package dev.tide.bench.support;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
-/** The control-plane jar running on its embedded PostgreSQL, as `java -jar` starts it. */
+/**
+ * The control-plane jar running on its embedded PostgreSQL, started by its launcher
+ * ({@code control-plane/src/main/dist/tide-control-plane}) as an operator starts it: unpacked, with
+ * class-data sharing from a launch cache that every control plane of this checkout shares.
+ */
 public final class ControlPlaneProcess implements AutoCloseable {
     public static final String ADMIN_PASSWORD = "e2e-admin-password";
 
@@ -25,6 +33,12 @@ public final class ControlPlaneProcess implements AutoCloseable {
             "--tide.deployments.tick=500ms",
             "--tide.delivery.report-flush-interval=50ms"));
     private Process process;
+
+    /** The launcher, and the launch cache it keeps in the build output (removed by mvn clean). */
+    static final Path LAUNCHER = Processes.ROOT.resolve("control-plane/src/main/dist/tide-control-plane");
+
+    static final Path LAUNCH_CACHE = Processes.ROOT.resolve("control-plane/target/launch");
+    private static boolean launchCacheReady;
 
     /** On free ports (tests). */
     public ControlPlaneProcess(Path dataDir) {
@@ -71,19 +85,70 @@ public final class ControlPlaneProcess implements AutoCloseable {
     }
 
     public ControlPlaneProcess start(Duration timeout) {
+        prepareLaunchCache();
+        launch(timeout);
+        return this;
+    }
+
+    private void launch(Duration timeout) {
         List<String> command = new ArrayList<>();
-        command.add(Processes.JAVA);
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", Processes.CONTROL_PLANE_JAR.toString()));
+        command.add(LAUNCHER.toString());
         command.add("--server.port=" + httpPort);
         command.add("--spring.grpc.server.port=" + grpcPort);
         command.addAll(arguments);
         process = Processes.start(
                 command,
                 log,
-                Map.of("TIDE_DATA_DIR", dataDir.resolve("cp").toString(), "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD));
+                Map.of(
+                        "TIDE_DATA_DIR", dataDir.resolve("cp").toString(),
+                        "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD,
+                        "JAVA_HOME", System.getProperty("java.home"),
+                        "TIDE_CONTROL_PLANE_JAR", Processes.CONTROL_PLANE_JAR.toString(),
+                        "TIDE_CONTROL_PLANE_JAVA_OPTS", String.join(" ", jvmOptions),
+                        "TIDE_CONTROL_PLANE_CACHE_DIR", LAUNCH_CACHE.toString()));
         awaitHealthy(timeout);
-        return this;
+    }
+
+    /**
+     * Makes sure the launch cache holds the class archive of the current jar before the first
+     * control plane a test or benchmark measures: without it the launcher's first run is slower
+     * and writes the archive at its stop, so one run would differ from the next. Starts one control
+     * plane on a scratch data dir and stops it, once per build (the archive outlives this JVM).
+     */
+    private static synchronized void prepareLaunchCache() {
+        if (launchCacheReady) {
+            return;
+        }
+        try {
+            FileTime jar = Files.getLastModifiedTime(Processes.CONTROL_PLANE_JAR);
+            boolean fresh = false;
+            if (Files.isDirectory(LAUNCH_CACHE)) {
+                try (Stream<Path> files = Files.list(LAUNCH_CACHE)) {
+                    fresh = files.anyMatch(f -> f.getFileName().toString().endsWith(".jsa") && modifiedAfter(f, jar));
+                }
+            }
+            if (!fresh) {
+                Path scratch = Files.createTempDirectory("tide-launch-cache");
+                ControlPlaneProcess training = new ControlPlaneProcess(scratch);
+                try {
+                    training.launch(Duration.ofMinutes(4));
+                } finally {
+                    Processes.stop(training.process, 300); // the JVM writes the archive as it exits
+                }
+                Processes.deleteTree(scratch);
+            }
+            launchCacheReady = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the control plane's launch cache", e);
+        }
+    }
+
+    private static boolean modifiedAfter(Path file, FileTime time) {
+        try {
+            return Files.getLastModifiedTime(file).compareTo(time) > 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Waits until /actuator/health answers 200; fails with the log's tail when it does not. */
@@ -138,9 +203,19 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return new Api(base(), "admin", ADMIN_PASSWORD);
     }
 
-    /** The running process (for its pid and CPU time), or null before start. */
+    /** The launched process (the launcher, or the JVM it became), or null before start. */
     public Process process() {
         return process;
+    }
+
+    /**
+     * The control plane's JVM, for its pid, CPU time and heap: the launched process itself, which
+     * the launcher replaces with the JVM, or while the launcher writes the class archive, its child.
+     */
+    public ProcessHandle jvm() {
+        ProcessHandle launched = process.toHandle();
+        boolean isJava = launched.info().command().map(c -> c.endsWith("/java")).orElse(true);
+        return isJava ? launched : launched.children().findFirst().orElse(launched);
     }
 
     /** Stops abruptly, as a crash would. */
