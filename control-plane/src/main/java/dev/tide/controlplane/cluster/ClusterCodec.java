@@ -33,19 +33,19 @@ final class ClusterCodec {
     static List<String> encode(String replica, Collection<ClusterMessage> messages) {
         List<String> payloads = new ArrayList<>();
         ArrayNode batch = JSON.createArrayNode();
-        int size = envelope(replica, batch).length();
+        int size = utf8Length(envelope(replica, batch));
         for (ClusterMessage m : messages) {
             ArrayNode one = JSON.createArrayNode()
                     .add(m.topic())
                     .add(m.key())
                     .add(m.from())
                     .add(m.to());
-            int bytes = JSON.writeValueAsString(one).getBytes(StandardCharsets.UTF_8).length + 1;
+            int bytes = utf8Length(JSON.writeValueAsString(one)) + 1;
             if (size + bytes > MAX_PAYLOAD_BYTES) {
                 if (!batch.isEmpty()) {
                     payloads.add(envelope(replica, batch));
                     batch = JSON.createArrayNode();
-                    size = envelope(replica, batch).length();
+                    size = utf8Length(envelope(replica, batch));
                 }
                 if (size + bytes > MAX_PAYLOAD_BYTES) { // a key this long is not a name Tide makes
                     one = JSON.createArrayNode()
@@ -53,7 +53,7 @@ final class ClusterCodec {
                             .add("")
                             .add(0)
                             .add(0);
-                    bytes = JSON.writeValueAsString(one).length() + 1;
+                    bytes = utf8Length(JSON.writeValueAsString(one)) + 1;
                 }
             }
             batch.add(one);
@@ -94,6 +94,10 @@ final class ClusterCodec {
         } catch (JacksonException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
         }
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static String envelope(String replica, ArrayNode messages) {
