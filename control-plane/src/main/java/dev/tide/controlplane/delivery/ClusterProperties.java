@@ -2,16 +2,18 @@ package dev.tide.controlplane.delivery;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.UUID;
+import java.util.HexFormat;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * How control-plane replicas on one database share the push sessions ({@code tide.cluster.*}).
  *
- * @param replicaId this replica's name in the lease table; unique per running replica. Default:
- *     the host name and a random suffix, new on every start (a restarted replica takes its share
- *     again with new epochs)
+ * @param replicaId this replica's name in the lease table; unique per running replica. Default
+ *     ({@link #replicaIdFor}): the host name and a hash of the data dir, the same after a restart,
+ *     so a replica that restarts (even after {@code kill -9}) takes its own leases back at once,
+ *     with new epochs, instead of waiting for them to expire
  * @param leaseTtl a push lease not renewed for this long expires, and another replica takes the
  *     node: how long the nodes of a replica that died stay undialled
  * @param leaseRenewInterval how often a replica renews its leases, writes its heartbeat and
@@ -20,8 +22,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("tide.cluster")
 public record ClusterProperties(String replicaId, Duration leaseTtl, Duration leaseRenewInterval) {
     public ClusterProperties {
-        replicaId = replicaId == null || replicaId.isBlank() ? defaultReplicaId() : replicaId.trim();
-        if (replicaId.length() > 128) {
+        replicaId = replicaId == null || replicaId.isBlank() ? null : replicaId.trim();
+        if (replicaId != null && replicaId.length() > 128) {
             throw new IllegalArgumentException("tide.cluster.replica-id is longer than 128 characters");
         }
         leaseTtl = leaseTtl == null ? Duration.ofSeconds(15) : leaseTtl;
@@ -34,13 +36,21 @@ public record ClusterProperties(String replicaId, Duration leaseTtl, Duration le
         }
     }
 
-    private static String defaultReplicaId() {
+    /**
+     * This replica's id: the configured one, else the host name and a hash of the data dir (each
+     * replica has its own data dir, so two on one host differ; one restarted keeps its id).
+     */
+    public String replicaIdFor(Path dataDir) {
+        if (replicaId != null) {
+            return replicaId;
+        }
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
             host = "replica";
         }
-        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String dir = dataDir.toAbsolutePath().normalize().toString();
+        return host + "-" + HexFormat.of().toHexDigits(dir.hashCode());
     }
 }

@@ -47,6 +47,14 @@ class PushLeaseStore {
             + " where owner = ? and expires_at > now() and node_id in (" + CANDIDATES + ")"
             + " returning node_id, epoch";
 
+    /**
+     * A replica's first round: the leases its id holds are a previous run's (a restart, even after
+     * kill -9), so it renews them, expired or not, with new epochs, which fence that run out.
+     */
+    private static final String TAKE_OVER = "update push_lease set expires_at = now() + ? * interval '1 millisecond',"
+            + " epoch = nextval('push_lease_epoch') where owner = ? and node_id in (" + CANDIDATES + ")"
+            + " returning node_id, epoch";
+
     private static final String RELEASE = "delete from push_lease where owner = ? and not (node_id = any(?))";
 
     /**
@@ -83,8 +91,11 @@ class PushLeaseStore {
      */
     record Round(Map<UUID, Long> held, Set<UUID> acquired, Set<UUID> released, int replicas, int pushNodes) {}
 
-    /** Renews, releases and claims leases for {@code replica} so it holds its fair share. */
-    Round round(String replica, Duration ttl) {
+    /**
+     * Renews, releases and claims leases for {@code replica} so it holds its fair share; with
+     * {@code takeOver} (its first round) it takes the leases a previous run under its id left.
+     */
+    Round round(String replica, Duration ttl, boolean takeOver) {
         long ttlMillis = ttl.toMillis();
         return tx.execute(status -> {
             jdbc.update(HEARTBEAT, replica);
@@ -96,10 +107,14 @@ class PushLeaseStore {
             int share = (int) ((pushNodes + replicas - 1) / replicas);
 
             Map<UUID, Long> held = new HashMap<>();
+            Set<UUID> acquired = new java.util.HashSet<>();
             jdbc.query(
-                    RENEW,
+                    takeOver ? TAKE_OVER : RENEW,
                     rs -> {
                         held.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                        if (takeOver) {
+                            acquired.add(rs.getObject(1, UUID.class));
+                        }
                     },
                     ttlMillis,
                     replica);
@@ -113,6 +128,7 @@ class PushLeaseStore {
                         .toList()
                         .forEach(id -> {
                             held.remove(id);
+                            acquired.remove(id);
                             released.add(id);
                         });
             }
@@ -123,7 +139,6 @@ class PushLeaseStore {
                 ps.setArray(2, kept);
                 return ps;
             });
-            Set<UUID> acquired = new java.util.HashSet<>();
             if (held.size() < share) {
                 jdbc.query(
                         CLAIM,

@@ -1,6 +1,7 @@
 package dev.tide.controlplane.delivery;
 
 import dev.tide.controlplane.system.DatabaseOutage;
+import dev.tide.controlplane.system.TideProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,6 +43,7 @@ class PushLeases implements SmartLifecycle {
 
     private final PushLeaseStore store;
     private final ClusterProperties properties;
+    private final String replicaId;
     private final LongSupplier nanoTime;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** Nodes whose agent refused this replica's epoch, with that epoch: not dialled again with it. */
@@ -57,15 +59,23 @@ class PushLeases implements SmartLifecycle {
     private volatile int replicas = 1;
     private volatile ScheduledExecutorService scheduler;
     private volatile boolean running;
+    /** Until a round succeeds: leases under this replica's id are a previous run's, to take over. */
+    private volatile boolean takeOver = true;
 
     @Autowired
-    PushLeases(PushLeaseStore store, ClusterProperties properties, MeterRegistry meters) {
-        this(store, properties, meters, System::nanoTime);
+    PushLeases(PushLeaseStore store, ClusterProperties properties, TideProperties tide, MeterRegistry meters) {
+        this(store, properties, properties.replicaIdFor(tide.dataDir()), meters, System::nanoTime);
     }
 
-    PushLeases(PushLeaseStore store, ClusterProperties properties, MeterRegistry meters, LongSupplier nanoTime) {
+    PushLeases(
+            PushLeaseStore store,
+            ClusterProperties properties,
+            String replicaId,
+            MeterRegistry meters,
+            LongSupplier nanoTime) {
         this.store = store;
         this.properties = properties;
+        this.replicaId = replicaId;
         this.nanoTime = nanoTime;
         Gauge.builder("tide.push.leases.held", this, l -> l.held().size())
                 .description("Push leases this replica holds: the nodes it dials")
@@ -163,7 +173,7 @@ class PushLeases implements SmartLifecycle {
         Map<UUID, Long> before = held;
         PushLeaseStore.Round round;
         try {
-            round = store.round(properties.replicaId(), properties.leaseTtl());
+            round = store.round(replicaId, properties.leaseTtl(), takeOver);
         } catch (RuntimeException e) {
             if (!DatabaseOutage.is(e)) {
                 log.warn("Push lease round failed: {}", e.toString());
@@ -178,6 +188,7 @@ class PushLeases implements SmartLifecycle {
             }
             return;
         }
+        takeOver = false;
         held = round.held();
         replicas = round.replicas();
         validUntilNanos = started + properties.leaseTtl().toNanos();
@@ -216,8 +227,8 @@ class PushLeases implements SmartLifecycle {
         }
         held = Map.of();
         try {
-            store.leave(properties.replicaId());
-            log.info("Handed back the push leases of replica {}", properties.replicaId());
+            store.leave(replicaId);
+            log.info("Handed back the push leases of replica {}", replicaId);
         } catch (RuntimeException e) {
             log.warn("Push leases not handed back ({}); they expire after {}", e.getMessage(), properties.leaseTtl());
         }
