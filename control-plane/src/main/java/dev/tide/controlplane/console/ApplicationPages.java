@@ -12,6 +12,7 @@ import dev.tide.controlplane.system.InvalidInputException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -180,11 +181,21 @@ class ApplicationPages {
         }
         try (InputStream in = new BufferedInputStream(file.getInputStream())) {
             Artifact artifact = artifacts.upload(in, ArtifactService.mediaType(in, file.getContentType()));
-            flash.addFlashAttribute("uploaded", artifact);
+            flash.addFlashAttribute("uploaded", Uploaded.of(artifact));
             flash.addFlashAttribute("uploadedName", file.getOriginalFilename());
         } catch (InvalidInputException e) {
             flash.addFlashAttribute("uploadError", e.errors().get(0).message());
         }
         return back + "#upload";
+    }
+
+    /**
+     * What the page shows of an upload after the redirect. Flash attributes travel in the session,
+     * which is stored in the database for every replica to read: plain values, not the entity.
+     */
+    public record Uploaded(String sha256, long size, String mediaType) implements Serializable {
+        static Uploaded of(Artifact artifact) {
+            return new Uploaded(artifact.getSha256(), artifact.getSize(), artifact.getMediaType());
+        }
     }
 }

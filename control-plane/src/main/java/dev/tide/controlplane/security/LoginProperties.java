@@ -4,8 +4,9 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Password sign-ins, HTTP Basic and the console's form ({@code tide.login.*}). Each replica keeps
- * its own counters and caches; the TTLs bound how long another replica may lag behind a change.
+ * Password sign-ins, HTTP Basic and the console's form ({@code tide.login.*}). Failures are counted
+ * in the database, once for all replicas; each replica keeps its own caches, and the TTLs bound how
+ * long another replica may lag behind a change.
  *
  * @param maxFailures failed passwords for one user name within {@code failureWindow} that lock it
  * @param maxFailuresPerAddress failed passwords from one client address within {@code

@@ -3,136 +3,215 @@ package dev.tide.controlplane.security;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.authentication.InternalAuthenticationServiceException;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts failed password sign-ins per user name and per client address. A key with too many
- * failures in the window is locked; while either key of an attempt is locked the attempt is
- * refused before any password is compared, so guessing stops and so does the bcrypt work it costs.
- * Each lock of a key that keeps failing lasts twice the one before, up to a maximum. A success
- * clears the user's key but not the address's: one valid account must not reset the count of a
- * client that guesses other users' passwords. Decisions only, in memory; the caller audits.
+ * Counts failed password sign-ins per user name and per client address, in the database, so that
+ * every replica counts the same failures. A key with too many failures in the window is locked;
+ * while either key of an attempt is locked the attempt is refused before any password is compared,
+ * so guessing stops and so does the bcrypt work it costs. Each lock of a key that keeps failing
+ * lasts twice the one before, up to a maximum. A success clears the user's key but not the
+ * address's: one valid account must not reset the count of a client that guesses other users'
+ * passwords. Decisions only; the caller audits.
+ *
+ * <p>One statement per step: {@link #retryAfter} reads at most two rows by key; {@link #failed} is
+ * one upsert that decides in the database whether this failure locks a key, so failures arriving
+ * at once on several replicas are counted one after the other under the row lock; {@link
+ * #succeeded} deletes one row. {@link #purge} deletes the rows of keys quiet for a whole window.
+ * Times are this process's clock: replicas' clocks kept in step (NTP) agree far closer than the
+ * seconds a lock lasts.
  */
 @Component
 class LoginThrottle {
-    /** Keys beyond this are dropped, oldest state first, so that random names cannot fill memory. */
-    static final int MAX_KEYS = 100_000;
-
     private static final int MAX_NAME = 128;
+
+    /*
+     * The next state of a key after one more failed password, from its row before ({row}): the
+     * stored row, or, for a key not stored yet, an empty one that counts as forgotten. One set of
+     * formulas for both, so that a first failure and a later one follow the same rules.
+     */
+    private static final String NOW = "cast(:now as timestamptz)";
+    private static final String WINDOW = "(cast(:window as bigint) * interval '1 microsecond')";
+    private static final String LOCKED = "{row}.locked_until > " + NOW;
+    private static final String FORGOTTEN = "{row}.forget_at <= " + NOW;
+    private static final String NEW_WINDOW =
+            "(" + FORGOTTEN + " or {row}.window_start + " + WINDOW + " <= " + NOW + ")";
+    private static final String COUNT = "(case when " + NEW_WINDOW + " then 1 else {row}.failures + 1 end)";
+    private static final String LIMIT =
+            "(case when {row}.key like 'user/%' then cast(:userLimit as int) else cast(:addressLimit as int) end)";
+    private static final String LOCKS = COUNT + " >= " + LIMIT;
+    private static final String PRIOR_LOCKOUTS = "(case when " + FORGOTTEN + " then 0 else {row}.lockouts end)";
+    /** The first lock, doubled for each lock before it, at most the maximum. */
+    private static final String LOCK_END = "(" + NOW + " + least(cast(:lockout as bigint) << least(" + PRIOR_LOCKOUTS
+            + ", cast(:doublings as int)), cast(:maxLockout as bigint)) * interval '1 microsecond')";
+
+    /** Each column and its next value. */
+    private static final Map<String, String> NEXT = columns(
+            "failures", "case when " + LOCKS + " then 0 else " + COUNT + " end",
+            "window_start",
+                    "case when " + LOCKS + " or " + NEW_WINDOW + " then " + NOW + " else {row}.window_start end",
+            "locked_until", "case when " + LOCKS + " then " + LOCK_END + " else {row}.locked_until end",
+            "lockouts", PRIOR_LOCKOUTS + " + case when " + LOCKS + " then 1 else 0 end",
+            "forget_at", "case when " + LOCKS + " then " + LOCK_END + " else " + NOW + " end + " + WINDOW);
+
+    /** The empty row of a key not stored yet: no failures, no lock, forgotten. */
+    private static final String EMPTY = "select k.key, 0 as failures, cast('-infinity' as timestamptz) as window_start,"
+            + " cast('-infinity' as timestamptz) as locked_until, 0 as lockouts,"
+            + " cast('-infinity' as timestamptz) as forget_at";
+
+    /**
+     * One failure for each key, atomically: a stored key's row is locked by the conflict while its
+     * next state is computed. A key locked already is left as it is (only a race gets there: the
+     * attempt was refused before its password was compared otherwise) and not answered; the keys
+     * answered come with their lock's end, and whether this failure locked them.
+     */
+    private static final String FAILED = "insert into login_throttle as t (key, " + String.join(", ", NEXT.keySet())
+            + ") select e.key, " + String.join(", ", NEXT.values()).replace("{row}", "e")
+            + " from unnest(cast(:keys as varchar[])) k(key) cross join lateral (" + EMPTY + ") e"
+            + " on conflict (key) do update set "
+            + NEXT.entrySet().stream()
+                    .map(c -> c.getKey() + " = " + c.getValue().replace("{row}", "t"))
+                    .collect(Collectors.joining(", "))
+            + " where not (" + LOCKED.replace("{row}", "t") + ")"
+            + " returning t.key, t.locked_until, " + LOCKED.replace("{row}", "t");
 
     private final LoginProperties properties;
     private final Clock clock;
-    private final Map<String, Failures> keys = new ConcurrentHashMap<>();
+    private final JdbcClient sql;
 
-    LoginThrottle(LoginProperties properties, Clock clock) {
+    LoginThrottle(LoginProperties properties, Clock clock, JdbcTemplate jdbc) {
         this.properties = properties;
         this.clock = clock;
+        this.sql = JdbcClient.create(jdbc);
     }
 
     /** A key that has just been locked, for the audit log. */
     record Lockout(String subject, int failures, Duration lockedFor) {}
 
-    /** The failures counted for one key; immutable, replaced atomically. */
-    private record Failures(int count, Instant windowStart, Instant lastFailure, Instant lockedUntil, int lockouts) {
-        boolean locked(Instant now) {
-            return now.isBefore(lockedUntil);
-        }
-
-        /** Quiet for a whole window after its last failure and its lock: forget it, growth included. */
-        boolean forgotten(Instant now, Duration window) {
-            Instant last = lastFailure.isAfter(lockedUntil) ? lastFailure : lockedUntil;
-            return !now.isBefore(last.plus(window));
-        }
-    }
-
     /** How long the attempt must wait, or empty when neither the user nor the address is locked. */
     Optional<Duration> retryAfter(String user, String address) {
         Instant now = clock.instant();
-        Duration wait = Duration.ZERO;
-        for (String key : keysOf(user, address)) {
-            Failures f = keys.get(key);
-            if (f != null && f.locked(now)) {
-                Duration left = Duration.between(now, f.lockedUntil());
-                wait = left.compareTo(wait) > 0 ? left : wait;
-            }
-        }
-        return wait.isZero() ? Optional.empty() : Optional.of(wait);
+        List<Instant> locks = database(() -> sql.sql(
+                        "select locked_until from login_throttle where key = any(cast(:keys as varchar[]))"
+                                + " and locked_until > " + NOW)
+                .param("keys", keysOf(user, address))
+                .param("now", at(now))
+                .query((rs, i) -> rs.getObject(1, OffsetDateTime.class).toInstant())
+                .list());
+        return locks.stream().max(Instant::compareTo).map(until -> Duration.between(now, until));
     }
 
     /** Counts a failed password for the user and the address; answers the keys it locked. */
     List<Lockout> failed(String user, String address) {
         Instant now = clock.instant();
-        if (keys.size() >= MAX_KEYS) {
-            prune(now);
-        }
-        List<Lockout> locked = new ArrayList<>(2);
-        for (String key : keysOf(user, address)) {
-            int limit = key.startsWith("user/") ? properties.maxFailures() : properties.maxFailuresPerAddress();
-            keys.compute(key, (k, known) -> {
-                Failures before = known == null || known.forgotten(now, properties.failureWindow())
-                        ? new Failures(0, now, now, Instant.EPOCH, 0)
-                        : known;
-                Failures after = fail(before, now, limit);
-                if (after.lockouts() > before.lockouts()) {
-                    locked.add(new Lockout(key, limit, Duration.between(now, after.lockedUntil())));
-                }
-                return after;
-            });
-        }
-        return locked;
+        List<Lockout> after = database(() -> sql.sql(FAILED)
+                .param("keys", keysOf(user, address))
+                .param("now", at(now))
+                .param("window", micros(properties.failureWindow()))
+                .param("userLimit", properties.maxFailures())
+                .param("addressLimit", properties.maxFailuresPerAddress())
+                .param("lockout", micros(properties.lockout()))
+                .param("maxLockout", micros(properties.maxLockout()))
+                .param("doublings", doublings())
+                .query((rs, i) -> rs.getBoolean(3)
+                        ? new Lockout(
+                                rs.getString(1),
+                                limit(rs.getString(1)),
+                                Duration.between(
+                                        now,
+                                        rs.getObject(2, OffsetDateTime.class).toInstant()))
+                        : null)
+                .list());
+        return after.stream().filter(Objects::nonNull).toList();
     }
 
     /** A correct password: the user's failures are forgotten. */
     void succeeded(String user) {
-        keys.remove(userKey(user));
+        database(() -> sql.sql("delete from login_throttle where key = :key")
+                .param("key", userKey(user))
+                .update());
     }
 
-    private Failures fail(Failures before, Instant now, int limit) {
-        Duration window = properties.failureWindow();
-        if (before.locked(now)) {
-            return before; // refused before it was checked; only a race gets here
-        }
-        boolean newWindow = !now.isBefore(before.windowStart().plus(window));
-        int count = (newWindow ? 0 : before.count()) + 1;
-        Instant windowStart = newWindow ? now : before.windowStart();
-        if (count < limit) {
-            return new Failures(count, windowStart, now, before.lockedUntil(), before.lockouts());
-        }
-        int lockouts = before.lockouts() + 1;
-        return new Failures(0, now, now, now.plus(lockFor(lockouts)), lockouts);
+    /**
+     * Deletes the rows of keys quiet for a whole window after their last failure and lock; rows
+     * another replica is writing or purging at this moment are skipped, not waited for.
+     */
+    int purge() {
+        return sql.sql("delete from login_throttle where key in"
+                        + " (select key from login_throttle where forget_at <= " + NOW + " for update skip locked)")
+                .param("now", at(clock.instant()))
+                .update();
     }
 
-    /** The first lock, doubled for each lock before it, at most the maximum. */
-    private Duration lockFor(int lockouts) {
-        Duration lock = properties.lockout();
-        for (int i = 1; i < lockouts && lock.compareTo(properties.maxLockout()) < 0; i++) {
-            lock = lock.multipliedBy(2);
+    /** How many times the first lock doubles before it reaches the maximum. */
+    private int doublings() {
+        int n = 0;
+        for (Duration lock = properties.lockout();
+                lock.compareTo(properties.maxLockout()) < 0;
+                lock = lock.multipliedBy(2)) {
+            n++;
         }
-        return lock.compareTo(properties.maxLockout()) > 0 ? properties.maxLockout() : lock;
+        return n;
     }
 
-    /** Drops forgotten keys; when that is not enough, every key that is not locked right now. */
-    private void prune(Instant now) {
-        keys.values().removeIf(f -> f.forgotten(now, properties.failureWindow()));
-        if (keys.size() >= MAX_KEYS) {
-            keys.values().removeIf(f -> !f.locked(now));
+    /** The database is down or refused: the sign-in fails as it does when the user cannot be read. */
+    private static <T> T database(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (DataAccessException e) {
+            throw new InternalAuthenticationServiceException("sign-in throttle unavailable", e);
         }
     }
 
-    private static List<String> keysOf(String user, String address) {
+    private int limit(String key) {
+        return key.startsWith("user/") ? properties.maxFailures() : properties.maxFailuresPerAddress();
+    }
+
+    private static OffsetDateTime at(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static long micros(Duration d) {
+        return d.toNanos() / 1_000;
+    }
+
+    /** The user's key, then the address's: every statement locks them in this order, so none deadlock. */
+    private static String[] keysOf(String user, String address) {
         return address == null || address.isBlank()
-                ? List.of(userKey(user))
-                : List.of(userKey(user), "address/" + address);
+                ? new String[] {userKey(user)}
+                : new String[] {userKey(user), "address/" + bounded(address)};
     }
 
     private static String userKey(String user) {
-        String name = user == null ? "" : user.toLowerCase(Locale.ROOT);
-        return "user/" + (name.length() > MAX_NAME ? name.substring(0, MAX_NAME) : name);
+        return "user/" + bounded(user == null ? "" : user.toLowerCase(Locale.ROOT));
+    }
+
+    /** At most {@link #MAX_NAME} characters, and none that PostgreSQL text cannot hold (NUL). */
+    private static String bounded(String s) {
+        String cut = s.length() > MAX_NAME ? s.substring(0, MAX_NAME) : s;
+        return cut.replace('\u0000', '\uFFFD');
+    }
+
+    private static Map<String, String> columns(String... nameAndValue) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndValue.length; i += 2) {
+            map.put(nameAndValue[i], nameAndValue[i + 1]);
+        }
+        return Collections.unmodifiableMap(map);
     }
 }

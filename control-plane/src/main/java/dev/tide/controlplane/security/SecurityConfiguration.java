@@ -23,7 +23,8 @@ import org.springframework.security.web.context.SecurityContextHolderFilter;
  * Two filter chains. The API chain ({@code /api}, {@code /actuator}, {@code /v3/api-docs} and the
  * Swagger UI that renders it) is stateless: HTTP Basic or a bearer API token on every request, errors as problem documents.
  * Passwords, in both chains, are checked by {@link PasswordAuthentication} (throttled, cached).
- * The console chain uses form login with a session and CSRF protection. Access rules per role
+ * The console chain uses form login with a session (stored in the database for every replica, see
+ * {@link ConsoleSessions}) and CSRF protection. Access rules per role
  * live here, in one table, so they can be read and reviewed together.
  */
 @Configuration(proxyBeanMethods = false)

@@ -25,17 +25,18 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Control-plane replicas for a test: full application contexts on one PostgreSQL server that the
  * test starts itself (so that closing a replica, which stops its embedded server otherwise,
- * leaves the database to the others), sharing one CA, with short push leases.
+ * leaves the database to the others), sharing one CA, with short push leases. Public for the tests
+ * of other packages' shared state (console sessions, login throttling).
  */
-final class TwoReplicas implements AutoCloseable {
-    static final String ADMIN_PASSWORD = "replicas-admin-password";
+public final class TwoReplicas implements AutoCloseable {
+    public static final String ADMIN_PASSWORD = "replicas-admin-password";
     static final Duration LEASE_TTL = Duration.ofSeconds(3);
 
     private final Path dir;
     private final EmbeddedPostgres postgres;
     private final List<ConfigurableApplicationContext> started = new ArrayList<>();
 
-    TwoReplicas(Path dir) throws IOException {
+    public TwoReplicas(Path dir) throws IOException {
         this.dir = dir;
         Path data = dir.resolve("postgres");
         Files.createDirectories(data);
@@ -47,7 +48,7 @@ final class TwoReplicas implements AutoCloseable {
     }
 
     /** Starts a replica; all of them find the same CA in the database. */
-    Replica start(String id) {
+    public Replica start(String id) {
         List<String> args = new ArrayList<>(List.of(
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
                 "--spring.datasource.username=postgres",
@@ -67,7 +68,7 @@ final class TwoReplicas implements AutoCloseable {
     }
 
     /** The database, through a replica still running. */
-    JdbcTemplate jdbc() {
+    public JdbcTemplate jdbc() {
         return started.stream()
                 .filter(ConfigurableApplicationContext::isActive)
                 .findFirst()
@@ -84,11 +85,11 @@ final class TwoReplicas implements AutoCloseable {
     }
 
     /** One replica: its beans, its gRPC port, and its REST API as the admin. */
-    record Replica(String id, ConfigurableApplicationContext context) {
+    public record Replica(String id, ConfigurableApplicationContext context) {
         private static final HttpClient HTTP = HttpClient.newHttpClient();
         private static final ObjectMapper JSON = new ObjectMapper();
 
-        <T> T bean(Class<T> type) {
+        public <T> T bean(Class<T> type) {
             return context.getBean(type);
         }
 
@@ -104,7 +105,7 @@ final class TwoReplicas implements AutoCloseable {
             return bean(PushDispatcher.class);
         }
 
-        JsonNode post(String path, Object body) {
+        public JsonNode post(String path, Object body) {
             return send(HttpRequest.newBuilder(uri(path))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
@@ -116,11 +117,12 @@ final class TwoReplicas implements AutoCloseable {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
         }
 
-        JsonNode get(String path) {
+        public JsonNode get(String path) {
             return send(HttpRequest.newBuilder(uri(path)).GET());
         }
 
-        private URI uri(String path) {
+        /** A path on this replica's HTTP port. */
+        public URI uri(String path) {
             int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
             return URI.create("http://127.0.0.1:" + port + path);
         }

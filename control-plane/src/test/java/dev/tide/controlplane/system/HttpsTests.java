@@ -26,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** HTTPS for the console and the API is one setting: a Spring Boot SSL bundle with the operator's certificate. */
+/**
+ * HTTPS for the console and the API is one setting: a Spring Boot SSL bundle with the operator's
+ * certificate. The console's session cookie is then marked Secure.
+ */
 class HttpsTests {
 
     @Test
@@ -61,6 +64,18 @@ class HttpsTests {
 
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.body()).contains("UP");
+            HttpResponse<String> login = HttpClient.newBuilder()
+                    .sslContext(trusting(ca))
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/login"))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(login.headers().firstValue("Set-Cookie"))
+                    .as("the console's session cookie over HTTPS")
+                    .hasValueSatisfying(
+                            c -> assertThat(c).startsWith("SESSION=").contains("Secure", "HttpOnly"));
             HttpRequest plain = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
                     .timeout(Duration.ofSeconds(30))
                     .build();
