@@ -155,8 +155,10 @@ class ConsoleBrowserE2eTests {
         assertThat(button(page, "Copy")).isVisible();
         fleet.enrolledAgent(token.textContent().trim(), "web-1");
         fleet.enrolledAgent(fleet.enrollmentToken(env), "web-2");
-        page.reload();
-        assertThat(page.locator("#new-enroll-token")).hasCount(0); // shown once only
+        // Shown once only: in the answer to the form, never again (it is not kept in the session).
+        assertThat(page.url()).endsWith("/environments/" + env + "/enrollment-tokens");
+        page.navigate("/environments/" + env);
+        assertThat(page.locator("#new-enroll-token")).hasCount(0);
 
         // The node table refreshes itself: the agents appear without a reload.
         page.evaluate("window.__notReloaded = true");

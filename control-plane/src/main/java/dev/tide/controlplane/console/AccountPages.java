@@ -41,11 +41,15 @@ class AccountPages {
             @RequestParam(required = false) String name,
             @RequestParam(required = false) Integer expiresInDays,
             Authentication auth,
+            Model model,
             RedirectAttributes flash) {
         try {
             ApiTokenService.Created created = tokens.create(auth.getName(), name, expiresInDays);
-            flash.addFlashAttribute("createdToken", created.secret());
-            flash.addFlashAttribute("createdTokenName", name);
+            // The secret goes in this answer only, never through the session (which is a database
+            // row with sessions shared by replicas): reloading the page does not show it again.
+            model.addAttribute("createdToken", created.secret());
+            model.addAttribute("createdTokenName", name);
+            return tokens(auth, model);
         } catch (InvalidInputException e) {
             rejected(flash, e.errors().get(0).field(), e.errors().get(0).message(), name);
         } catch (ConflictException e) {

@@ -194,10 +194,13 @@ class EnvironmentPages {
             try {
                 EnrollmentTokenService.Created created =
                         tokens.create(name, form.getTtlMinutes(), form.getMaxUses(), form.getDescription());
-                flash.addFlashAttribute("createdToken", created.secret());
-                flash.addFlashAttribute("createdTokenExpires", created.token().getExpiresAt());
-                flash.addFlashAttribute("createdTokenMaxUses", created.token().getMaxUses());
-                return "redirect:/environments/" + name + "#tokens";
+                // The secret goes in this answer only, never through the session (a database row
+                // when sessions are shared by replicas): reloading the page does not show it again.
+                model.addAttribute("createdToken", created.secret());
+                model.addAttribute("createdTokenExpires", created.token().getExpiresAt());
+                model.addAttribute("createdTokenMaxUses", created.token().getMaxUses());
+                model.addAttribute("tokenForm", new EnrollmentTokenForm());
+                return page(env, null, model);
             } catch (InvalidInputException e) {
                 Forms.reject(result, e, field -> field);
             }

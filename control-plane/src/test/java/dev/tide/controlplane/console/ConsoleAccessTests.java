@@ -334,12 +334,15 @@ class ConsoleAccessTests extends IntegrationTest {
                         .param("description", "asg web")
                         .with(signedIn(admin()))
                         .with(csrf()))
-                .andExpect(status().isFound())
-                .andExpect(redirectedUrl("/environments/" + env + "#tokens"))
+                .andExpect(status().isOk())
                 .andReturn();
-        Object secret = created.getFlashMap().get("createdToken");
+        // The secret is in the answer to the form only: not in a flash attribute, which the
+        // session (a database row shared by replicas) would carry to the next page.
+        assertThat(created.getFlashMap()).isEmpty();
+        Object secret = created.getModelAndView().getModel().get("createdToken");
         assertThat(secret).asString().startsWith("tide_enroll_");
-        assertThat(created.getFlashMap().get("createdTokenMaxUses")).isEqualTo(25);
+        assertThat(created.getResponse().getContentAsString())
+                .contains("id=\"new-enroll-token\">" + secret + "<", "up to 25 agents");
         assertThat(jdbc.queryForObject(
                         "select max_uses from enrollment_token where environment = ? and description = 'asg web'",
                         Integer.class,
@@ -362,9 +365,13 @@ class ConsoleAccessTests extends IntegrationTest {
                         .param("name", "ci")
                         .with(signedIn(viewer()))
                         .with(csrf()))
-                .andExpect(status().isFound())
+                .andExpect(status().isOk())
                 .andReturn();
-        assertThat(token.getFlashMap().get("createdToken")).asString().startsWith("tide_api_");
+        assertThat(token.getFlashMap()).isEmpty();
+        Object apiSecret = token.getModelAndView().getModel().get("createdToken");
+        assertThat(apiSecret).asString().startsWith("tide_api_");
+        assertThat(token.getResponse().getContentAsString()).contains("id=\"new-api-token\">" + apiSecret + "<");
+        assertThat(page(viewer(), "/tokens")).doesNotContain(apiSecret.toString());
     }
 
     @Test

@@ -83,16 +83,30 @@ class ReplicaSignInTests {
         HttpResponse<String> created = browser.send(b, "POST", "/tokens", form("name", "ci", "_csrf", csrf(tokens)));
         assertThat(created.statusCode())
                 .as("a form posted to B with the token of a page of B")
-                .isEqualTo(302);
-        String shown = browser.send(a, "GET", "/tokens", null).body();
-        Matcher secret = Pattern.compile("tide_api_[A-Za-z0-9_-]+").matcher(shown);
-        assertThat(secret.find())
-                .as("the new token, shown by A after B's redirect (the flash is in the session)")
-                .isTrue();
-        assertThat(browser.send(b, "GET", "/tokens", null).body()).doesNotContain(secret.group());
+                .isEqualTo(200);
+        Matcher secret = Pattern.compile("tide_api_[A-Za-z0-9_-]+").matcher(created.body());
+        assertThat(secret.find()).as("the new token, in the answer to the form").isTrue();
+        assertThat(count(
+                        "select count(*) from spring_session_attributes where position(?::bytea in attribute_bytes) > 0",
+                        secret.group()))
+                .as("session attributes holding the new token's secret")
+                .isZero();
+        assertThat(browser.send(a, "GET", "/tokens", null).body()).doesNotContain(secret.group());
         assertThat(api(b, "GET", "/api/v1/environments", "Bearer " + secret.group())
                         .statusCode())
                 .isEqualTo(200);
+        Matcher delete = Pattern.compile("action=\"(/tokens/[0-9a-f-]{36}/delete)\"")
+                .matcher(browser.send(a, "GET", "/tokens", null).body());
+        assertThat(delete.find()).as("the token's delete form on A").isTrue();
+        HttpResponse<String> deleted = browser.send(
+                a,
+                "POST",
+                delete.group(1),
+                form("_csrf", csrf(browser.send(a, "GET", "/tokens", null).body())));
+        assertThat(deleted.statusCode()).as("a form posted to A").isEqualTo(302);
+        assertThat(browser.send(b, "GET", "/tokens", null).body())
+                .as("the message of A's redirect, shown by B (the flash is in the session)")
+                .contains("Deleted the token");
         assertThat(browser.send(a, "POST", "/tokens", form("name", "no-csrf")).statusCode())
                 .as("a form without its CSRF token is still refused")
                 .isEqualTo(403);
