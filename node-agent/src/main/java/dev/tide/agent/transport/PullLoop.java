@@ -54,6 +54,7 @@ public final class PullLoop {
     private final Applier applier;
     private final ScheduledExecutorService timer;
     private final Backoff backoff;
+    private final OutageLog outage = new OutageLog(log, "the control plane (desired state)");
     private final RandomGenerator random;
     private final Clock clock;
     private final boolean listening;
@@ -200,6 +201,7 @@ public final class PullLoop {
             return;
         }
         backoff.reset();
+        outage.succeeded();
         OWN_UPDATE.set(true);
         try {
             schedules.update(response.getSchedule());
@@ -244,7 +246,7 @@ public final class PullLoop {
             log.info(
                     "control plane busy ({}); it asked to come back in {}ms", status.getDescription(), wait.toMillis());
         } else if (t instanceof StatusRuntimeException e) {
-            log.warn(
+            outage.failed(
                     "control plane unreachable ({}: {}); retry {} in {}ms",
                     status.getCode(),
                     Enroller.describe(e),

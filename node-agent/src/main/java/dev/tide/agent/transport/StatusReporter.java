@@ -36,6 +36,7 @@ public final class StatusReporter {
     private final GatewayClient gateway;
     private final ScheduledExecutorService scheduler;
     private final Backoff backoff;
+    private final OutageLog outage = new OutageLog(log, "the control plane (status reports)");
     private final boolean listening;
     private final Duration batchDelay;
     private final Object sendLock = new Object();
@@ -251,6 +252,7 @@ public final class StatusReporter {
                         events.ack(pending.lastSeq());
                         contact.run();
                         backoff.reset();
+                        outage.succeeded();
                         finished(null);
                         schedules.update(response.getSchedule());
                     }
@@ -263,7 +265,7 @@ public final class StatusReporter {
                                     "control plane busy; status report sent again in {}ms, as it asked",
                                     retry.toMillis());
                         } else {
-                            log.warn(
+                            outage.failed(
                                     "status report not delivered ({}); retry in {}ms",
                                     t.getMessage(),
                                     retry.toMillis());
