@@ -338,7 +338,7 @@ class ConsoleAccessTests extends IntegrationTest {
                 .andReturn();
         // The secret is in the answer to the form only: not in a flash attribute, which the
         // session (a database row shared by replicas) would carry to the next page.
-        assertThat(created.getFlashMap()).isEmpty();
+        assertThat((Map<?, ?>) created.getFlashMap()).isEmpty();
         Object secret = created.getModelAndView().getModel().get("createdToken");
         assertThat(secret).asString().startsWith("tide_enroll_");
         assertThat(created.getResponse().getContentAsString())
@@ -367,7 +367,7 @@ class ConsoleAccessTests extends IntegrationTest {
                         .with(csrf()))
                 .andExpect(status().isOk())
                 .andReturn();
-        assertThat(token.getFlashMap()).isEmpty();
+        assertThat((Map<?, ?>) token.getFlashMap()).isEmpty();
         Object apiSecret = token.getModelAndView().getModel().get("createdToken");
         assertThat(apiSecret).asString().startsWith("tide_api_");
         assertThat(token.getResponse().getContentAsString()).contains("id=\"new-api-token\">" + apiSecret + "<");

@@ -44,6 +44,8 @@ class DeploymentFilesTests {
                         "SPRING_GRPC_SERVER_PORT",
                         "TIDE_DATA_DIR",
                         "TIDE_ADMIN_PASSWORD",
+                        "TIDE_ARTIFACTS_STORE",
+                        "TIDE_CLUSTER_REPLICA_ID",
                         "TIDE_DELIVERY_MAX_WAIT",
                         "TIDE_LOGIN_MAX_FAILURES_PER_ADDRESS",
                         "TIDE_DEPLOYMENTS_TICK",
@@ -108,7 +110,7 @@ class DeploymentFilesTests {
         controlPlaneServices().forEach((name, service) -> {
             String dataDir = (String) map(service, "environment").getOrDefault("TIDE_DATA_DIR", dataDir());
             assertThat(list(service, "volumes"))
-                    .as("service %s: a volume at TIDE_DATA_DIR %s (artifacts and the agents' CA)", name, dataDir)
+                    .as("service %s: a volume at TIDE_DATA_DIR %s (artifacts, launch cache)", name, dataDir)
                     .anyMatch(volume -> volume.toString().split(":")[1].equals(dataDir));
         });
     }
@@ -182,7 +184,7 @@ class DeploymentFilesTests {
                     .contains("deploy/k8s/" + envFile);
         }
         assertThat(maps(kustomization, "images"))
-                .as("kustomization.yaml's images: entries name the image the Deployment runs")
+                .as("kustomization.yaml's images: entries name the image the StatefulSet runs")
                 .allSatisfy(image ->
                         assertThat(image.get("name")).isEqualTo(container().get("image")));
     }
@@ -195,10 +197,9 @@ class DeploymentFilesTests {
         assertThat(ports)
                 .as("container ports: server.port and spring.grpc.server.port of application.properties")
                 .isEqualTo(Map.of("http", HTTP_PORT, "grpc", GRPC_PORT));
-        Map<String, Object> podLabels = map(map(map(deployment().doc(), "spec"), "template"), "metadata");
         for (Manifest service : manifests("Service")) {
             Map<String, Object> spec = map(service.doc(), "spec");
-            assertThat(map(podLabels, "labels"))
+            assertThat(podLabels())
                     .as("%s selects the control plane's pods", service)
                     .containsAllEntriesOf(map(spec, "selector"));
             maps(spec, "ports")
@@ -227,17 +228,7 @@ class DeploymentFilesTests {
     @Test
     void k8sSetsOnlyRealSettingsFromConfigMapsAndSecretsThatExist() {
         Map<String, Object> container = container();
-        List<String> variables = new ArrayList<>();
-        maps(container, "env").forEach(env -> variables.add((String) env.get("name")));
-        for (Map<String, Object> from : maps(container, "envFrom")) {
-            String name = (String) map(from, "configMapRef").get("name");
-            Manifest configMap = manifests("ConfigMap").stream()
-                    .filter(m -> m.name().equals(name))
-                    .findFirst()
-                    .orElseThrow(() -> new AssertionError("envFrom names ConfigMap " + name + ", which is not there"));
-            variables.addAll(map(configMap.doc(), "data").keySet());
-        }
-        assertThat(variables)
+        assertThat(environment().keySet())
                 .as("environment of the control-plane container")
                 .allSatisfy(v -> assertThat(KEYS.isSetting(v))
                         .as("%s is set, but the control plane does not read it", v)
@@ -259,8 +250,8 @@ class DeploymentFilesTests {
     }
 
     @Test
-    void k8sRunsAsTheImagesUserOnAReadOnlyRootWithItsDataDirectoryOnAVolume() {
-        Map<String, Object> pod = map(map(map(deployment().doc(), "spec"), "template"), "spec");
+    void k8sRunsAsTheImagesUserOnAReadOnlyRootWithItsDataDirectoryOnItsOwnVolume() {
+        Map<String, Object> pod = podSpec();
         Map<String, Object> podSecurity = map(pod, "securityContext");
         assertThat(podSecurity.get("runAsNonRoot")).as("pod runAsNonRoot").isEqualTo(true);
         assertThat(podSecurity.get("runAsUser") + ":" + podSecurity.get("runAsGroup"))
@@ -271,34 +262,65 @@ class DeploymentFilesTests {
         assertThat(security)
                 .containsEntry("readOnlyRootFilesystem", true)
                 .containsEntry("allowPrivilegeEscalation", false);
-        String dataDir = maps(container, "env").stream()
-                .filter(env -> "TIDE_DATA_DIR".equals(env.get("name")))
-                .map(env -> (String) env.get("value"))
-                .findFirst()
-                .orElse(dataDir());
+        String dataDir = environment().getOrDefault("TIDE_DATA_DIR", dataDir());
         assertThat(dataDir).as("TIDE_DATA_DIR, as the image sets it").isEqualTo(dataDir());
         Map<String, String> mounts = new HashMap<>();
         maps(container, "volumeMounts").forEach(m -> mounts.put((String) m.get("mountPath"), (String) m.get("name")));
         assertThat(mounts).as("writable places on a read-only root").containsKeys(dataDir, "/tmp");
-        Map<String, Object> data = maps(pod, "volumes").stream()
-                .filter(v -> v.get("name").equals(mounts.get(dataDir)))
+        assertThat(maps(pod, "volumes"))
+                .as("the volume at TIDE_DATA_DIR is not one of the pod's own (an emptyDir, or one claim for all pods)")
+                .noneMatch(v -> v.get("name").equals(mounts.get(dataDir)));
+        Map<String, Object> claim = maps(map(workload().doc(), "spec"), "volumeClaimTemplates").stream()
+                .filter(t -> mounts.get(dataDir).equals(map(t, "metadata").get("name")))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no volume " + mounts.get(dataDir) + " in the pod"));
-        String claim = (String) map(data, "persistentVolumeClaim").get("claimName");
-        assertThat(manifests("PersistentVolumeClaim"))
-                .as("TIDE_DATA_DIR holds the agents' CA: a PersistentVolumeClaim, not an emptyDir")
-                .anyMatch(m -> m.name().equals(claim));
+                .orElseThrow(() -> new AssertionError("TIDE_DATA_DIR " + dataDir + " mounts " + mounts.get(dataDir)
+                        + ", which is no volumeClaimTemplate: each pod needs a persistent volume of its own"
+                        + " for its launch cache and its copy of the artifacts"));
+        assertThat(list(map(claim, "spec"), "accessModes")).contains("ReadWriteOnce");
     }
 
+    /**
+     * Several replicas, each with a stable name (its default {@code tide.cluster.replica-id}, so a
+     * restarted pod takes its push leases back at once), the artifacts where every replica reads
+     * them, and no voluntary disruption of all of them at once.
+     */
     @Test
-    void k8sRunsOneReplicaUntilSeveralAreSafe() {
-        Map<String, Object> spec = map(deployment().doc(), "spec");
-        assertThat(spec.get("replicas"))
-                .as("replicas: several control planes on one database are not safe until issue 12 is closed")
-                .isEqualTo(1);
-        assertThat(map(spec, "strategy").get("type"))
-                .as("strategy: no overlap of old and new pod (issue 12, and a ReadWriteOnce volume)")
-                .isEqualTo("Recreate");
+    void k8sRunsSeveralReplicasAsAStatefulSet() {
+        Map<String, Object> spec = map(workload().doc(), "spec");
+        int replicas = (Integer) spec.getOrDefault("replicas", 1);
+        assertThat(replicas)
+                .as("replicas: one pod stopping leaves another serving")
+                .isGreaterThanOrEqualTo(2);
+        assertThat(map(spec, "updateStrategy").getOrDefault("type", "RollingUpdate"))
+                .as("updateStrategy: a rollout replaces one pod at a time while the others serve")
+                .isEqualTo("RollingUpdate");
+        String serviceName = (String) spec.get("serviceName");
+        assertThat(manifests("Service"))
+                .as("serviceName %s: a headless Service (clusterIP: None) giving each pod its DNS name", serviceName)
+                .anyMatch(s -> s.name().equals(serviceName)
+                        && "None".equals(map(s.doc(), "spec").get("clusterIP")));
+        assertThat(podLabels())
+                .as("the StatefulSet's selector matches its pods")
+                .containsAllEntriesOf(map(map(spec, "selector"), "matchLabels"));
+        assertThat(environment().get("TIDE_ARTIFACTS_STORE"))
+                .as(
+                        "TIDE_ARTIFACTS_STORE with %d replicas: database, or an artifact is served only by the pod"
+                                + " that received it",
+                        replicas)
+                .isEqualTo("database");
+        List<Manifest> budgets = manifests("PodDisruptionBudget").stream()
+                .filter(b -> podLabels()
+                        .entrySet()
+                        .containsAll(map(map(map(b.doc(), "spec"), "selector"), "matchLabels")
+                                .entrySet()))
+                .toList();
+        assertThat(budgets)
+                .as("a PodDisruptionBudget selecting the control plane's pods")
+                .hasSize(1);
+        assertThat(map(budgets.get(0).doc(), "spec").get("maxUnavailable"))
+                .as("%s: maxUnavailable lets a drain take a pod, but never all of them", budgets.get(0))
+                .isInstanceOf(Integer.class)
+                .satisfies(max -> assertThat((Integer) max).isBetween(1, replicas - 1));
     }
 
     private static Map<String, Map<String, Object>> services() {
@@ -333,17 +355,45 @@ class DeploymentFilesTests {
                 .toList();
     }
 
-    private static Manifest deployment() {
-        List<Manifest> deployments = manifests("Deployment");
-        assertThat(deployments).as("Deployments in deploy/k8s").hasSize(1);
-        return deployments.get(0);
+    /** The control plane's StatefulSet, the only workload in deploy/k8s. */
+    private static Manifest workload() {
+        assertThat(manifests("Deployment")).as("Deployments in deploy/k8s").isEmpty();
+        List<Manifest> statefulSets = manifests("StatefulSet");
+        assertThat(statefulSets).as("StatefulSets in deploy/k8s").hasSize(1);
+        return statefulSets.get(0);
+    }
+
+    private static Map<String, Object> podSpec() {
+        return map(map(map(workload().doc(), "spec"), "template"), "spec");
+    }
+
+    private static Map<String, Object> podLabels() {
+        return map(map(map(map(workload().doc(), "spec"), "template"), "metadata"), "labels");
     }
 
     private static Map<String, Object> container() {
-        List<Map<String, Object>> containers =
-                maps(map(map(map(deployment().doc(), "spec"), "template"), "spec"), "containers");
+        List<Map<String, Object>> containers = maps(podSpec(), "containers");
         assertThat(containers).as("containers of the control plane's pod").hasSize(1);
         return containers.get(0);
+    }
+
+    /**
+     * The control-plane container's environment: the data of its envFrom ConfigMaps, then its own
+     * env entries, which win as they do in Kubernetes. A value from a Secret is null here.
+     */
+    private static Map<String, String> environment() {
+        Map<String, Object> container = container();
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (Map<String, Object> from : maps(container, "envFrom")) {
+            String name = (String) map(from, "configMapRef").get("name");
+            Manifest configMap = manifests("ConfigMap").stream()
+                    .filter(m -> m.name().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("envFrom names ConfigMap " + name + ", which is not there"));
+            map(configMap.doc(), "data").forEach((key, value) -> variables.put(key, String.valueOf(value)));
+        }
+        maps(container, "env").forEach(env -> variables.put((String) env.get("name"), (String) env.get("value")));
+        return variables;
     }
 
     /** secretGenerator name → its env file. */
