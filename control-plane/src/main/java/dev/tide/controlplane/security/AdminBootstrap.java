@@ -50,12 +50,16 @@ class AdminBootstrap implements SmartInitializingSingleton {
                 throw new IllegalStateException(
                         "TIDE_ADMIN_PASSWORD must be at least " + UserService.MIN_PASSWORD_LENGTH + " characters long");
             }
-            users.bootstrapAdmin(ADMIN, configured);
-            log.info("Created user '{}' with the password from TIDE_ADMIN_PASSWORD", ADMIN);
+            if (users.bootstrapAdmin(ADMIN, configured)) {
+                log.info("Created user '{}' with the password from TIDE_ADMIN_PASSWORD", ADMIN);
+            }
             return;
         }
         String generated = Secrets.generate("").substring(0, 24);
-        users.bootstrapAdmin(ADMIN, generated);
+        if (!users.bootstrapAdmin(ADMIN, generated)) {
+            log.info("Another replica created the first admin; its data dir has the generated password");
+            return;
+        }
         Path file = properties.dataDir().resolve("admin-password").toAbsolutePath();
         Files.createDirectories(file.getParent());
         Files.deleteIfExists(file);

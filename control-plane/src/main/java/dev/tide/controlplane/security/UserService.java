@@ -127,12 +127,21 @@ public class UserService implements UserDetailsService {
         events.publishEvent(new UserChanged(name));
     }
 
-    /** Creates the first admin at start-up; audited as {@code system}. */
+    /**
+     * Creates the first admin at start-up, audited as {@code system}, unless a user exists by then:
+     * replicas starting together on an empty database take turns, and only the first creates it.
+     *
+     * @return whether this call created the admin
+     */
     @Transactional
-    AppUser bootstrapAdmin(String name, String password) {
-        AppUser user = users.save(new AppUser(name, passwordEncoder.encode(password), Role.ADMIN, clock.instant()));
+    boolean bootstrapAdmin(String name, String password) {
+        users.lockBootstrap();
+        if (users.count() > 0) {
+            return false; // another replica was first
+        }
+        users.save(new AppUser(name, passwordEncoder.encode(password), Role.ADMIN, clock.instant()));
         audit.recordAs("system", "user.bootstrap", "user/" + name, Map.of("role", Role.ADMIN.name()));
-        return user;
+        return true;
     }
 
     private static void checkPassword(String password) {

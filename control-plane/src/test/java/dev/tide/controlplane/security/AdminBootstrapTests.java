@@ -48,6 +48,12 @@ class AdminBootstrapTests {
                     .contains("Created user 'admin' with a generated password", file.toString())
                     .doesNotContain(password);
 
+            // A replica that checked for users before this one created the admin finds it under
+            // the bootstrap lock and leaves it alone: the password in the file keeps working.
+            assertThat(controlPlane.getBean(UserService.class).bootstrapAdmin("admin", "a-second-replica-password"))
+                    .as("the first admin created by a replica that starts second")
+                    .isFalse();
+
             int port = controlPlane.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/users/admin"))
                     .header(
