@@ -24,6 +24,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
             "--tide.delivery.push-reconcile-interval=500ms",
             "--tide.deployments.tick=500ms",
             "--tide.delivery.report-flush-interval=50ms"));
+    private final Map<String, String> environment = new java.util.HashMap<>();
     private Process process;
 
     /** On free ports (tests). */
@@ -65,6 +66,15 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds environment variables (e.g. another replica's {@code SPRING_DATASOURCE_URL} and {@code
+     * TIDE_CLUSTER_REPLICA_ID}); call before {@link #start()}.
+     */
+    public ControlPlaneProcess environment(Map<String, String> more) {
+        environment.putAll(more);
+        return this;
+    }
+
     /** Starts (or restarts after {@link #kill()}) on the same ports and data; returns once healthy. */
     public ControlPlaneProcess start() {
         return start(Duration.ofSeconds(120));
@@ -81,9 +91,16 @@ public final class ControlPlaneProcess implements AutoCloseable {
         process = Processes.start(
                 command,
                 log,
-                Map.of("TIDE_DATA_DIR", dataDir.resolve("cp").toString(), "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD));
+                withEnvironment(Map.of(
+                        "TIDE_DATA_DIR", dataDir.resolve("cp").toString(), "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD)));
         awaitHealthy(timeout);
         return this;
+    }
+
+    private Map<String, String> withEnvironment(Map<String, String> own) {
+        Map<String, String> all = new java.util.HashMap<>(environment);
+        all.putAll(own);
+        return all;
     }
 
     /** Waits until /actuator/health answers 200; fails with the log's tail when it does not. */
