@@ -41,7 +41,10 @@ public final class BenchMain {
               --worker-heap=1g --control-plane-heap=2g
                                             more control-plane JVM flags: TIDE_BENCH_CONTROL_PLANE_OPTS
               --listen-base=20000           push listener of agent i on 127.0.0.1:(base+i); keep below 32768
-              --http-port=18080 --grpc-port=19090   the control plane's ports (fixed, below 32768)
+              --http-port=18080 --grpc-port=19090   the control plane's ports (fixed, below 32768; replica i: base + i)
+              --replicas=1                  control-plane replicas; with 2 or more they share one PostgreSQL the
+                                            bench runs, agent i uses replica i mod N, and the kill takes one down
+              --db-port=15432               that shared PostgreSQL's port (only with --replicas of 2 or more)
               --worker-pool=128             apply threads shared by a worker's agents
               --start-ms=10 --health-ms=50  simulated start and health-check time (each ±50 %)
               --failure-rate=0              share of simulated health checks that fail

@@ -7,22 +7,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.stream.Stream;
 
 /**
- * Reads what the control plane costs, from the outside: CPU time of its JVM and of its embedded
- * PostgreSQL (from /proc, as {@code top} would), sockets it holds, and its own Prometheus
- * counters (agent RPCs, push applies, database statements, threads, heap).
+ * Reads what the control plane costs, from the outside: CPU time of its JVMs (one per replica) and
+ * of the PostgreSQL server (from /proc, as {@code top} would), sockets they hold, and their own
+ * Prometheus counters (agent RPCs, push applies, threads, heap), summed over the replicas, and the
+ * database's statements, counted once for all of them.
  */
 final class ControlPlaneProbe {
-    /** A reading of the counters that only grow. */
+    /** One control-plane JVM: its name in the report, its REST API and its process. */
+    record Replica(String name, Api api, ProcessHandle jvm) {}
+
+    /** A reading of the counters that only grow; CPU per replica, in the order of the replicas. */
     record Counters(
-            double jvmCpuSeconds, double dbCpuSeconds, double agentRpcs, double pushApplies, double dbStatements) {
+            List<Double> replicaCpuSeconds,
+            double dbCpuSeconds,
+            double agentRpcs,
+            double pushApplies,
+            double dbStatements) {
+        Counters {
+            replicaCpuSeconds = List.copyOf(replicaCpuSeconds);
+        }
+
+        /** CPU of every control-plane JVM together. */
+        double jvmCpuSeconds() {
+            return replicaCpuSeconds.stream().mapToDouble(Double::doubleValue).sum();
+        }
+
         Counters minus(Counters before) {
+            List<Double> cpu = new ArrayList<>();
+            for (int i = 0; i < replicaCpuSeconds.size(); i++) {
+                cpu.add(replicaCpuSeconds.get(i) - before.replicaCpuSeconds.get(i));
+            }
             return new Counters(
-                    jvmCpuSeconds - before.jvmCpuSeconds,
+                    cpu,
                     dbCpuSeconds - before.dbCpuSeconds,
                     agentRpcs - before.agentRpcs,
                     pushApplies - before.pushApplies,
@@ -30,21 +55,32 @@ final class ControlPlaneProbe {
         }
     }
 
-    private final Api api;
-    private final ProcessHandle jvm;
+    private final List<Replica> replicas;
     private final Path databaseDir;
+    private final DoubleSupplier statements;
 
-    /**
-     * @param databaseDir the embedded PostgreSQL's data directory: its server runs detached from
-     *     the JVM, so it is found by the {@code -D} on its command line
-     */
+    /** One control plane on its embedded PostgreSQL, which counts statements in its own metrics. */
     ControlPlaneProbe(Api api, ProcessHandle jvm, Path databaseDir) {
-        this.api = api;
-        this.jvm = jvm;
-        this.databaseDir = databaseDir;
+        this(List.of(new Replica("control plane", api, jvm)), databaseDir, null);
     }
 
-    /** The embedded PostgreSQL server and its backends (none for an external database). */
+    /**
+     * @param databaseDir the PostgreSQL server's data directory: the server runs detached from the
+     *     JVMs, so it is found by the {@code -D} on its command line
+     * @param statements the database's statement count, read once for every replica; null to read
+     *     it from the first replica's {@code tide_db_statements_total}
+     */
+    ControlPlaneProbe(List<Replica> replicas, Path databaseDir, DoubleSupplier statements) {
+        this.replicas = List.copyOf(replicas);
+        this.databaseDir = databaseDir;
+        this.statements = statements;
+    }
+
+    List<Replica> replicas() {
+        return replicas;
+    }
+
+    /** The PostgreSQL server and its backends (none for an external database). */
     private Stream<ProcessHandle> database() {
         String marker = databaseDir.toAbsolutePath().toString();
         return ProcessHandle.allProcesses()
@@ -53,26 +89,64 @@ final class ControlPlaneProbe {
     }
 
     Counters counters() {
-        Map<String, Double> metrics = scrape();
+        List<Double> cpu = new ArrayList<>();
+        double rpcs = 0;
+        double applies = 0;
+        double fromMetrics = Double.NaN;
+        for (Replica r : replicas) {
+            cpu.add(cpuSeconds(r.jvm()));
+            Map<String, Double> metrics = r.api().metrics();
+            rpcs += metrics.getOrDefault("tide_agent_requests_total", 0.0);
+            applies += metrics.getOrDefault("tide_push_applies_total", 0.0);
+            if (r == replicas.get(0)) {
+                fromMetrics = metrics.getOrDefault("tide_db_statements_total", Double.NaN);
+            }
+        }
         return new Counters(
-                cpuSeconds(jvm),
+                cpu,
                 database().mapToDouble(ControlPlaneProbe::cpuSeconds).sum(),
-                metrics.getOrDefault("tide_agent_requests_total", 0.0),
-                metrics.getOrDefault("tide_push_applies_total", 0.0),
-                metrics.getOrDefault("tide_db_statements_total", Double.NaN));
+                rpcs,
+                applies,
+                statements == null ? fromMetrics : statements.getAsDouble());
     }
 
-    /** Sum of every series of each metric, by metric name. */
+    /** Agent RPCs served and push applies sent so far, per replica. */
+    List<Served> served() {
+        return replicas.stream()
+                .map(r -> {
+                    Map<String, Double> metrics = r.api().metrics();
+                    return new Served(
+                            r.name(),
+                            metrics.getOrDefault("tide_agent_requests_total", 0.0),
+                            metrics.getOrDefault("tide_push_applies_total", 0.0));
+                })
+                .toList();
+    }
+
+    /** What one replica did for the agents. */
+    record Served(String replica, double agentRpcs, double pushApplies) {}
+
+    /**
+     * Sum of every series of each metric over the replicas, by metric name (gauges such as push
+     * sessions or parked watches add up to the fleet's).
+     */
     Map<String, Double> scrape() {
-        return api.metrics();
+        Map<String, Double> sums = new HashMap<>();
+        replicas.forEach(r -> r.api().metrics().forEach((k, v) -> sums.merge(k, v, Double::sum)));
+        return sums;
     }
 
-    /** Heap in use right after a full collection (jcmd GC.run), in MB. */
-    double heapAfterGcMb() {
+    /** Heap in use right after a full collection (jcmd GC.run), in MB, per replica. */
+    List<Double> heapAfterGcMb() {
+        return replicas.stream().map(ControlPlaneProbe::heapAfterGcMb).toList();
+    }
+
+    private static double heapAfterGcMb(Replica replica) {
         Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
         if (Files.isExecutable(jcmd)) {
             try {
-                Process p = new ProcessBuilder(jcmd.toString(), Long.toString(jvm.pid()), "GC.run")
+                Process p = new ProcessBuilder(
+                                jcmd.toString(), Long.toString(replica.jvm().pid()), "GC.run")
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start();
@@ -84,16 +158,29 @@ final class ControlPlaneProbe {
                 return Double.NaN;
             }
         }
-        Double used = scrapeArea("jvm_memory_used_bytes", "area=\"heap\"");
+        Double used = scrapeArea(replica.api(), "jvm_memory_used_bytes", "area=\"heap\"");
         return used == null ? Double.NaN : used / (1024 * 1024);
     }
 
+    /** Live threads of every replica together. */
     int liveThreads() {
         return scrape().getOrDefault("jvm_threads_live_threads", Double.NaN).intValue();
     }
 
-    /** Sockets the control-plane JVM holds (connections to agents and to the database, listeners). */
+    /** Sockets the control-plane JVMs hold (connections to agents and to the database, listeners). */
     int sockets() {
+        int sum = 0;
+        for (Replica r : replicas) {
+            int held = sockets(r.jvm());
+            if (held < 0) {
+                return -1;
+            }
+            sum += held;
+        }
+        return sum;
+    }
+
+    private static int sockets(ProcessHandle jvm) {
         try (Stream<Path> fds = Files.list(Paths.get("/proc", Long.toString(jvm.pid()), "fd"))) {
             return (int) fds.filter(fd -> {
                         try {
@@ -108,7 +195,7 @@ final class ControlPlaneProbe {
         }
     }
 
-    private Double scrapeArea(String metric, String label) {
+    private static Double scrapeArea(Api api, String metric, String label) {
         double sum = 0;
         boolean found = false;
         for (String line : api.text("/actuator/prometheus").split("\n")) {

@@ -63,6 +63,18 @@ final class FleetBench {
         allNotes.add("Wire bytes are gRPC's wire sizes counted by the agents (messages after framing, without"
                 + " HTTP/2 and TCP headers). Control-plane CPU is its JVM's; the embedded PostgreSQL's CPU is noted"
                 + " per run. RPCs/s counts agent RPCs served plus push applies sent.");
+        if (options.replicas() > 1) {
+            allNotes.add(String.format(
+                    "%d control-plane replicas on one PostgreSQL that the bench runs itself (it outlives a killed"
+                            + " replica, as an external server would), each with its own ports, data dir and replica id,"
+                            + " artifacts kept in the database. Agent i enrolls and pulls through replica i mod %d, as a"
+                            + " load balancer would spread them; push sessions are dialled by the replica holding the"
+                            + " node's push lease. CPU, heap, threads and connections are summed over the replicas (per"
+                            + " replica in the notes of each run); database statements are counted once, in the shared"
+                            + " database. The kill takes down the replica with the most agents connected; a deployment"
+                            + " is made at once through another, which stays up.",
+                    options.replicas(), options.replicas()));
+        }
         Path meta = out.resolve("run.properties");
         java.util.Properties run = new java.util.Properties();
         if (options.renderOnly() && Files.exists(meta)) {
@@ -105,7 +117,8 @@ final class FleetBench {
         }
         for (int n : options.sizes()) {
             for (String mode : options.modes()) {
-                if (done.stream().anyMatch(r -> r.mode().equals(mode) && r.nodes() == n)) {
+                if (done.stream()
+                        .anyMatch(r -> r.mode().equals(mode) && r.nodes() == n && r.replicas() == options.replicas())) {
                     say("skipping " + mode + " N=" + n + ": already in " + runsCsv);
                     continue;
                 }
@@ -153,28 +166,41 @@ final class FleetBench {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        List<Path> logs;
-        try (Stream<Path> files = Files.list(dir)) {
-            logs = files.filter(p -> p.toString().endsWith(".log")).sorted().toList();
-        }
-        int errors = 0;
-        int warnings = 0;
-        String first = null;
-        for (Path log : logs) {
-            for (String line : Files.readAllLines(log)) {
-                if (line.contains(" ERROR ") || line.contains("\"ERROR\"")) {
-                    errors++;
-                    if (first == null) {
-                        first = log.getFileName() + ": " + line.strip();
+        LogScan scan = LogScan.of(dir);
+        String summary =
+                String.format("%s N=%,d logs: %d ERROR and %d WARN lines", mode, n, scan.errors(), scan.warnings());
+        notes.add(scan.first() == null ? summary : summary + "; first ERROR: `" + truncate(scan.first(), 300) + "`");
+        say(summary);
+    }
+
+    /**
+     * The ERROR and WARN lines in a run's logs (its directory, and with replicas each replica's),
+     * and the first ERROR with the log it is in; null when there is none.
+     */
+    record LogScan(int errors, int warnings, String first) {
+        static LogScan of(Path dir) throws IOException {
+            List<Path> logs;
+            try (Stream<Path> files = Files.walk(dir, 2)) {
+                logs = files.filter(p -> p.toString().endsWith(".log")).sorted().toList();
+            }
+            int errors = 0;
+            int warnings = 0;
+            String first = null;
+            for (Path log : logs) {
+                boolean postgres = log.getFileName().toString().equals("postgres.log"); // the shared server's own
+                for (String line : Files.readAllLines(log)) {
+                    if (line.contains(" ERROR ") || line.contains("\"ERROR\"") || postgres && line.contains("ERROR:")) {
+                        errors++;
+                        if (first == null) {
+                            first = dir.relativize(log) + ": " + line.strip();
+                        }
+                    } else if (line.contains(" WARN ") || line.contains("\"WARN\"")) {
+                        warnings++;
                     }
-                } else if (line.contains(" WARN ") || line.contains("\"WARN\"")) {
-                    warnings++;
                 }
             }
+            return new LogScan(errors, warnings, first);
         }
-        String summary = String.format("%s N=%,d logs: %d ERROR and %d WARN lines", mode, n, errors, warnings);
-        notes.add(first == null ? summary : summary + "; first ERROR: `" + truncate(first, 300) + "`");
-        say(summary);
     }
 
     private static List<RunResult> withFloorRatios(List<RunResult> runs, List<FloorResult> floors) {
@@ -209,7 +235,8 @@ final class FleetBench {
                     r.dbStatements(),
                     r.wireBytes(),
                     r.reconnectSeconds(),
-                    ratio));
+                    ratio,
+                    r.replicas()));
         }
         return out;
     }
@@ -287,6 +314,8 @@ final class FleetBench {
             boolean renderOnly,
             boolean floor,
             int pushMaxParallel,
+            int replicas,
+            int databasePort,
             String commandLine) {
 
         static BenchOptions parse(String[] args) {
@@ -318,7 +347,9 @@ final class FleetBench {
                     "resume",
                     "render-only",
                     "no-floor",
-                    "push-max-parallel");
+                    "push-max-parallel",
+                    "replicas",
+                    "db-port");
             for (String key : a.keySet()) {
                 if (!known.contains(key)) {
                     throw new IllegalArgumentException(
@@ -357,6 +388,14 @@ final class FleetBench {
                 throw new IllegalArgumentException("--listen-base: " + listenBase + " + " + largest
                         + " agents reaches past 32767 (ports above are ephemeral here)");
             }
+            int replicas = number("replicas", a.getOrDefault("replicas", "1"));
+            if (replicas < 1 || replicas > 8) {
+                throw new IllegalArgumentException("--replicas: " + replicas + " is not between 1 and 8");
+            }
+            int httpPort = port("http-port", a.getOrDefault("http-port", "18080"));
+            int grpcPort = port("grpc-port", a.getOrDefault("grpc-port", "19090"));
+            port("http-port", Integer.toString(httpPort + replicas - 1)); // replica i listens on the base + i
+            port("grpc-port", Integer.toString(grpcPort + replicas - 1));
             return new BenchOptions(
                     sizes,
                     modes,
@@ -373,12 +412,14 @@ final class FleetBench {
                             fraction("failure-rate", a.getOrDefault("failure-rate", "0"))),
                     Duration.ofSeconds(number("idle-seconds", a.getOrDefault("idle-seconds", "40"))),
                     rounds(a.getOrDefault("rounds", "3")),
-                    port("http-port", a.getOrDefault("http-port", "18080")),
-                    port("grpc-port", a.getOrDefault("grpc-port", "19090")),
+                    httpPort,
+                    grpcPort,
                     a.containsKey("resume"),
                     a.containsKey("render-only"),
                     !a.containsKey("no-floor"),
                     pushMaxParallel(a.getOrDefault("push-max-parallel", "50")),
+                    replicas,
+                    port("db-port", a.getOrDefault("db-port", "15432")),
                     "./tide bench" + (args.length == 0 ? "" : " " + String.join(" ", args)));
         }
 

@@ -3,10 +3,8 @@ package dev.tide.bench;
 import dev.tide.bench.report.Percentiles;
 import dev.tide.bench.report.RunResult;
 import dev.tide.bench.support.Api;
-import dev.tide.bench.support.ControlPlaneProcess;
 import dev.tide.bench.support.Processes;
 import dev.tide.bench.swarm.Swarm;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +17,11 @@ import java.util.stream.StreamSupport;
 import tools.jackson.databind.JsonNode;
 
 /**
- * One mode at one fleet size, on a fresh control plane: enroll the swarm, measure the idle cost,
- * install, measure an upgrade (latencies, CPU, RPCs, statements, bytes), a two-stage dependent
- * deploy, and the reconnect after a kill -9. A phase that fails or runs out of time ends the run
- * with what was measured so far and the reason.
+ * One mode at one fleet size, on a fresh control plane (one replica, or several on one database):
+ * enroll the swarm, measure the idle cost, install, measure an upgrade (latencies, CPU, RPCs,
+ * statements, bytes), a two-stage dependent deploy, and the reconnect after a kill -9 (of the
+ * busiest replica). A phase that fails or runs out of time ends the run with what was measured so
+ * far and the reason.
  */
 final class ModeRun {
     static final String ENV = "bench";
@@ -34,7 +33,8 @@ final class ModeRun {
     private final FleetBench.BenchOptions settings;
     private final Consumer<String> progress;
     private final List<String> notes;
-    private final Figures f = new Figures();
+    private final Figures f;
+    private List<ControlPlaneProbe.Served> served = List.of();
 
     ModeRun(String mode, int n, FleetBench.BenchOptions settings, Consumer<String> progress, List<String> notes) {
         this.mode = mode;
@@ -42,6 +42,12 @@ final class ModeRun {
         this.settings = settings;
         this.progress = progress;
         this.notes = notes;
+        this.f = new Figures(settings.replicas());
+    }
+
+    /** What each replica served the agents from enrollment until the kill (empty before that). */
+    List<ControlPlaneProbe.Served> served() {
+        return served;
     }
 
     RunResult run() {
@@ -52,15 +58,19 @@ final class ModeRun {
             return f.result(mode, n, false, "cannot clean " + dir + ": " + e.getMessage());
         }
         String phase = "control plane start";
-        ControlPlaneProcess cp = new ControlPlaneProcess(dir, settings.httpPort(), settings.grpcPort())
-                .withDefaultTimings()
-                .jvmOptions(controlPlaneJvm(settings));
+        ControlPlanes cps = new ControlPlanes(
+                dir,
+                settings.replicas(),
+                settings.httpPort(),
+                settings.grpcPort(),
+                settings.databasePort(),
+                controlPlaneJvm(settings));
         Swarm swarm = null;
         try {
-            cp.start(Duration.ofMinutes(3));
-            Api api = cp.admin().withToken("bench"); // bcrypt per request would load what we measure
+            cps.start(Duration.ofMinutes(3));
+            Api api = cps.admin().withToken("bench"); // bcrypt per request would load what we measure
             Tide tide = new Tide(api);
-            ControlPlaneProbe probe = new ControlPlaneProbe(api, cp.jvm(), cp.databaseDir());
+            ControlPlaneProbe probe = cps.probe(api);
             tide.environment(ENV, mode, settings.pushMaxParallel());
             tide.applications(settings.rounds() + 2, ARTIFACT_BYTES);
             String token = tide.fleetToken(ENV, n);
@@ -68,7 +78,7 @@ final class ModeRun {
             phase = "enrollment";
             Instant enrollStart = Instant.now();
             swarm = Swarm.launch(
-                    new Swarm.Plan(n, settings.perWorker(), settings.workerHeap(), workerSettings(cp, token)), dir);
+                    new Swarm.Plan(n, settings.perWorker(), settings.workerHeap(), workerSettings(cps, token)), dir);
             swarm.awaitReady(scaled(60, 60), count -> say("enrolled " + count + "/" + n));
             f.enrollSeconds = seconds(enrollStart, Instant.now());
 
@@ -82,6 +92,18 @@ final class ModeRun {
             ControlPlaneProbe.Counters idle = probe.counters().minus(idle0);
             f.idleCpuPercent = idle.jvmCpuSeconds() / seconds(idleStart, Instant.now()) * 100;
             say(String.format("idle: %.1f %% of a core", f.idleCpuPercent));
+            if (cps.size() > 1) {
+                double idleSeconds = seconds(idleStart, Instant.now());
+                notes.add(String.format(
+                        "%s N=%,d: idle CPU per replica, %% of a core: %s",
+                        mode,
+                        n,
+                        ControlPlanes.perReplica(
+                                idle.replicaCpuSeconds().stream()
+                                        .map(c -> c / idleSeconds * 100)
+                                        .toList(),
+                                "%.1f %%")));
+            }
             ControlPlaneProbe.Counters look0 = probe.counters();
             for (int i = 0; i < 20; i++) {
                 tide.lookAtDeployments(ENV);
@@ -124,14 +146,28 @@ final class ModeRun {
                 }
             }
             f.take(rounds);
-            f.heapMb = probe.heapAfterGcMb();
+            List<Double> heaps = probe.heapAfterGcMb();
+            f.heapMb = heaps.stream().mapToDouble(Double::doubleValue).sum();
             f.threads = probe.liveThreads();
             f.sockets = probe.sockets();
+            if (cps.size() > 1) {
+                List<Double> cpu = new ArrayList<>();
+                for (int i = 0; i < cps.size(); i++) {
+                    int replica = i;
+                    cpu.add(median(rounds.stream()
+                            .map(round -> round.replicaCpuSeconds().get(replica))
+                            .toList()));
+                }
+                notes.add(String.format(
+                        "%s N=%,d: control-plane CPU per upgrade (median) per replica: %s; heap after GC: %s",
+                        mode, n, ControlPlanes.perReplica(cpu, "%.2f s"), ControlPlanes.perReplica(heaps, "%.0f MB")));
+            }
             notes.add(String.format(
-                    "%s N=%,d: an upgrade (median of %d) also cost the embedded PostgreSQL %.1f s of CPU",
+                    "%s N=%,d: an upgrade (median of %d) also cost the %s PostgreSQL %.1f s of CPU",
                     mode,
                     n,
                     rounds.size(),
+                    cps.size() == 1 ? "embedded" : "shared",
                     median(rounds.stream().map(Round::dbCpuSeconds).toList())));
 
             phase = "dependent deploy";
@@ -145,41 +181,20 @@ final class ModeRun {
             f.dependentSeconds = seconds(instant(dependent, "createdAt"), instant(dependent, "finishedAt"));
             say(String.format("dependent deploy: gate %.0f ms", f.gateMillis));
 
-            // kill -9 with the fleet connected, start again, and deploy at once: the figure is the
-            // kill until every node runs the new release healthy (the agents reconnect meanwhile)
             phase = "reconnect";
-            cp.kill();
-            Instant restart = Instant.now();
-            var curve = ReconnectCurve.recordInBackground(mode, restart, n, api, deployTimeout.plusMinutes(2));
-            cp.start(Duration.ofMinutes(3));
-            double upSeconds = seconds(restart, Instant.now());
-            probe = new ControlPlaneProbe(api, cp.jvm(), cp.databaseDir());
-            JsonNode after = tide.awaitFinished(
-                    tide.deploy(ENV, Map.of("web", "1.0.1"), deployTimeout), deployTimeout.plusSeconds(60));
-            requireSucceeded(after, "deployment after the restart");
-            if (curve != null) {
-                ReconnectCurve reconnects = ReconnectCurve.await(curve);
-                reconnects.appendCsv(Files.createDirectories(settings.out()).resolve("reconnect-curve.csv"), mode);
-                say(reconnects.summary());
-                notes.add(String.format("%s N=%,d: %s", mode, n, reconnects.summary()));
+            served = probe.served();
+            if (cps.size() > 1) {
+                notes.add(String.format(
+                        "%s N=%,d: served before the kill, agent RPCs (enrollment included) + push applies: %s",
+                        mode,
+                        n,
+                        served.stream()
+                                .map(s ->
+                                        String.format("%s %,.0f + %,.0f", s.replica(), s.agentRpcs(), s.pushApplies()))
+                                .collect(java.util.stream.Collectors.joining(", "))));
             }
-            f.reconnectSeconds = seconds(restart, instant(after, "finishedAt"));
-            Percentiles delivered = Percentiles.of(after.get("targets")
-                    .valueStream()
-                    .filter(t -> t.hasNonNull("deliveredAt"))
-                    .map(t -> (double) Duration.between(
-                                    restart, Instant.parse(t.get("deliveredAt").asString()))
-                            .toMillis())
-                    .toList());
-            say(String.format(
-                    "kill -9 -> answering again %.1f s -> every node healthy on a new release %.1f s"
-                            + " (delivered p50 %.1f s, p99 %.1f s after the kill)",
-                    upSeconds, f.reconnectSeconds, delivered.p50() / 1000, delivered.p99() / 1000));
-            notes.add(String.format(
-                    "%s N=%,d: killed (-9) with the fleet connected, the control plane answered again after %.1f s;"
-                            + " a deployment made at once was healthy on every node %.1f s after the kill (delivered"
-                            + " p50 %.1f s, p99 %.1f s after the kill)",
-                    mode, n, upSeconds, f.reconnectSeconds, delivered.p50() / 1000, delivered.p99() / 1000));
+            f.reconnectSeconds =
+                    new KillPhase(mode, n, settings.out(), notes, this::say).run(cps, api, tide, deployTimeout);
             return f.result(mode, n, true, "");
         } catch (Exception e) {
             String why = phase + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
@@ -189,13 +204,21 @@ final class ModeRun {
             if (swarm != null) {
                 swarm.close();
             }
-            cp.close();
+            closeQuietly(cps);
         }
     }
 
-    private Map<String, String> workerSettings(ControlPlaneProcess cp, String token) {
+    private static void closeQuietly(ControlPlanes cps) {
+        try {
+            cps.close();
+        } catch (java.io.IOException e) {
+            System.err.println("could not stop the shared database: " + e.getMessage());
+        }
+    }
+
+    private Map<String, String> workerSettings(ControlPlanes cps, String token) {
         Map<String, String> s = new HashMap<>();
-        s.put("control-plane", cp.grpcTarget());
+        s.put("control-plane", String.join(",", cps.grpcTargets()));
         s.put("token", token);
         s.put("prefix", "sim");
         s.put("listen-base", mode.equals("push") ? Integer.toString(settings.listenBase()) : "-1");
@@ -254,6 +277,7 @@ final class ModeRun {
             double deploySeconds,
             double exposureSeconds,
             double cpuSeconds,
+            List<Double> replicaCpuSeconds,
             double cpuPercent,
             double dbCpuSeconds,
             double rpcsPerSecond,
@@ -287,6 +311,7 @@ final class ModeRun {
                     seconds(instant(d, "createdAt"), instant(d, "finishedAt")),
                     firstHealthy == null ? Double.NaN : seconds(firstHealthy, lastHealthy),
                     spent.jvmCpuSeconds(),
+                    spent.replicaCpuSeconds(),
                     spent.jvmCpuSeconds() / wallSeconds * 100,
                     spent.dbCpuSeconds(),
                     (spent.agentRpcs() + spent.pushApplies()) / wallSeconds,
@@ -319,7 +344,7 @@ final class ModeRun {
         }
     }
 
-    private static void requireSucceeded(JsonNode d, String what) {
+    static void requireSucceeded(JsonNode d, String what) {
         String state = d.get("state").asString();
         if (!state.equals("SUCCEEDED")) {
             throw new IllegalStateException(
@@ -347,7 +372,7 @@ final class ModeRun {
                 .orElseThrow(() -> new IllegalStateException("no " + app + " target has " + field));
     }
 
-    private static Instant instant(JsonNode node, String field) {
+    static Instant instant(JsonNode node, String field) {
         Instant at = optional(node, field);
         if (at == null) {
             throw new IllegalStateException("deployment has no " + field);
@@ -360,7 +385,7 @@ final class ModeRun {
         return v == null || v.isNull() ? null : Instant.parse(v.asString());
     }
 
-    private static double seconds(Instant from, Instant to) {
+    static double seconds(Instant from, Instant to) {
         return Duration.between(from, to).toMillis() / 1000.0;
     }
 
@@ -370,6 +395,7 @@ final class ModeRun {
 
     /** What a run measured so far; NaN (or -1) where a phase did not get that far. */
     private static final class Figures {
+        final int replicas;
         double enrollSeconds = Double.NaN;
         double deploySeconds = Double.NaN;
         Percentiles delivered = new Percentiles(Double.NaN, Double.NaN, Double.NaN);
@@ -388,6 +414,10 @@ final class ModeRun {
         long dbStatements = -1;
         long wireBytes = -1;
         double reconnectSeconds = Double.NaN;
+
+        Figures(int replicas) {
+            this.replicas = replicas;
+        }
 
         /** Each figure of the upgrades is the median over the rounds (each percentile on its own). */
         void take(List<Round> rounds) {
@@ -428,7 +458,8 @@ final class ModeRun {
                     dbStatements,
                     wireBytes,
                     reconnectSeconds,
-                    Double.NaN);
+                    Double.NaN,
+                    replicas);
         }
     }
 }

@@ -53,18 +53,46 @@ final class ReconnectCurve {
     }
 
     /**
+     * Connected agents now, summed over the replicas that answer (a killed one has none); fails
+     * when none answers.
+     */
+    static double connected(List<Api> replicas, String metric) {
+        double sum = 0;
+        RuntimeException lastFailure = null;
+        int answered = 0;
+        for (Api api : replicas) {
+            try {
+                sum += connected(api, metric);
+                answered++;
+            } catch (RuntimeException e) {
+                lastFailure = e;
+            }
+        }
+        if (answered == 0 && lastFailure != null) {
+            throw lastFailure;
+        }
+        return sum;
+    }
+
+    /**
      * Records the curve on another thread from now on, while the caller restarts the control plane
      * and deploys; null in a mode without connections to count.
      */
     static CompletableFuture<ReconnectCurve> recordInBackground(
             String mode, Instant kill, int fleet, Api api, Duration timeout) {
+        return recordInBackground(mode, kill, fleet, List.of(api), timeout);
+    }
+
+    /** The same over several replicas: the agents connected to any of them. */
+    static CompletableFuture<ReconnectCurve> recordInBackground(
+            String mode, Instant kill, int fleet, List<Api> replicas, Duration timeout) {
         String metric = connectedMetric(mode);
         if (metric == null) {
             return null;
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return new ReconnectCurve(kill, fleet).record(() -> connected(api, metric), timeout);
+                return new ReconnectCurve(kill, fleet).record(() -> connected(replicas, metric), timeout);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while recording the reconnect curve", e);

@@ -57,7 +57,7 @@ final class MarkdownReport {
         List<List<String>> rows = new ArrayList<>();
         for (RunResult r : runs) {
             rows.add(List.of(
-                    r.mode(),
+                    mode(r),
                     Human.count(r.nodes()),
                     r.completed() ? "✓" : "✗ bent",
                     Human.seconds(r.enrollSeconds()),
@@ -92,7 +92,7 @@ final class MarkdownReport {
         List<List<String>> rows = new ArrayList<>();
         for (RunResult r : runs) {
             rows.add(List.of(
-                    r.mode(),
+                    mode(r),
                     Human.count(r.nodes()),
                     Double.isNaN(r.cpuSeconds()) ? Human.NONE : Human.seconds(r.cpuSeconds()),
                     Human.percent(r.cpuPercentOfCore()),
@@ -134,7 +134,7 @@ final class MarkdownReport {
         List<List<String>> rows = new ArrayList<>();
         for (RunResult r : runs) {
             rows.add(List.of(
-                    r.mode(),
+                    mode(r),
                     Human.count(r.nodes()),
                     Human.millis(r.gateMillis()),
                     Human.seconds(r.dependentSeconds())));
@@ -195,7 +195,7 @@ final class MarkdownReport {
             return;
         }
         for (RunResult r : failed) {
-            line("- **" + escape(r.mode()) + "** at " + Human.count(r.nodes()) + " agents:");
+            line("- **" + escape(mode(r)) + "** at " + Human.count(r.nodes()) + " agents:");
             line("");
             String fence = fenceFor(r.failure());
             line("  " + fence + "text");
@@ -213,6 +213,11 @@ final class MarkdownReport {
         line("");
         notes.forEach(note -> line("- " + note));
         line("");
+    }
+
+    /** The mode, and the control-plane replicas when there were several ("push, 2 replicas"). */
+    private static String mode(RunResult r) {
+        return r.replicas() > 1 ? r.mode() + ", " + r.replicas() + " replicas" : r.mode();
     }
 
     private void table(List<String> header, List<List<String>> rows) {

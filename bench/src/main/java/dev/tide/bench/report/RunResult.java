@@ -27,6 +27,8 @@ package dev.tide.bench.report;
  * @param wireBytes bytes on the wire between agents and the control plane for the deployment
  * @param reconnectSeconds control plane killed (-9) and restarted: the kill until a deployment made at once is healthy on every node, s
  * @param floorRatio {@code delivered.max} over the floor (push: stream fan-out max; watch and interval30: long-poll max)
+ * @param replicas control-plane replicas on one database (1 in files written before the column; with more,
+ *     CPU, heap, threads and connections are their sums, and the kill takes down one of them)
  */
 public record RunResult(
         String mode,
@@ -51,9 +53,11 @@ public record RunResult(
         long dbStatements,
         long wireBytes,
         double reconnectSeconds,
-        double floorRatio) {
+        double floorRatio,
+        int replicas) {
 
     public RunResult {
+        replicas = Math.max(1, replicas);
         failure = failure == null ? "" : failure;
         delivered = delivered == null ? Percentiles.none() : delivered;
         applied = applied == null ? Percentiles.none() : applied;

@@ -58,6 +58,11 @@ public final class Api {
         return new Api(base, "Bearer " + token);
     }
 
+    /** The same credentials against another base URL (another replica of the same control plane). */
+    public Api at(String otherBase) {
+        return new Api(otherBase, auth);
+    }
+
     public Response get(String path) {
         return send(request(path).GET());
     }

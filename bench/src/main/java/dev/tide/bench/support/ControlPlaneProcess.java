@@ -32,6 +32,7 @@ public final class ControlPlaneProcess implements AutoCloseable {
             "--tide.delivery.push-reconcile-interval=500ms",
             "--tide.deployments.tick=500ms",
             "--tide.delivery.report-flush-interval=50ms"));
+    private final Map<String, String> environment = new java.util.HashMap<>();
     private Process process;
 
     /** The launcher, and the launch cache it keeps in the build output (removed by mvn clean). */
@@ -79,6 +80,15 @@ public final class ControlPlaneProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds environment variables (e.g. another replica's {@code SPRING_DATASOURCE_URL} and {@code
+     * TIDE_CLUSTER_REPLICA_ID}); call before {@link #start()}.
+     */
+    public ControlPlaneProcess environment(Map<String, String> more) {
+        environment.putAll(more);
+        return this;
+    }
+
     /** Starts (or restarts after {@link #kill()}) on the same ports and data; returns once healthy. */
     public ControlPlaneProcess start() {
         return start(Duration.ofSeconds(120));
@@ -99,13 +109,13 @@ public final class ControlPlaneProcess implements AutoCloseable {
         process = Processes.start(
                 command,
                 log,
-                Map.of(
+                withEnvironment(Map.of(
                         "TIDE_DATA_DIR", dataDir.resolve("cp").toString(),
                         "TIDE_ADMIN_PASSWORD", ADMIN_PASSWORD,
                         "JAVA_HOME", System.getProperty("java.home"),
                         "TIDE_CONTROL_PLANE_JAR", Processes.CONTROL_PLANE_JAR.toString(),
                         "TIDE_CONTROL_PLANE_JAVA_OPTS", String.join(" ", jvmOptions),
-                        "TIDE_CONTROL_PLANE_CACHE_DIR", LAUNCH_CACHE.toString()));
+                        "TIDE_CONTROL_PLANE_CACHE_DIR", LAUNCH_CACHE.toString())));
         awaitHealthy(timeout);
     }
 
@@ -149,6 +159,12 @@ public final class ControlPlaneProcess implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private Map<String, String> withEnvironment(Map<String, String> own) {
+        Map<String, String> all = new java.util.HashMap<>(environment);
+        all.putAll(own);
+        return all;
     }
 
     /** Waits until /actuator/health answers 200; fails with the log's tail when it does not. */

@@ -35,7 +35,9 @@ public final class SimulatedFleet implements AutoCloseable {
     /**
      * What to start.
      *
-     * @param controlPlane where the agents enroll and pull
+     * @param controlPlanes where the agents enroll and pull: agent i uses replica i mod their number,
+     *     as a load balancer would spread them (push sessions are dialled by whichever replica holds
+     *     the node's push lease)
      * @param token a multi-use enrollment token
      * @param namePrefix agents are named prefix-index
      * @param from the first index (global across workers, so names and ports do not collide)
@@ -48,7 +50,7 @@ public final class SimulatedFleet implements AutoCloseable {
      * @param idleTimeout when an agent's unused channel to the control plane closes its connection
      */
     public record Spec(
-            HostPort controlPlane,
+            List<HostPort> controlPlanes,
             String token,
             String namePrefix,
             int from,
@@ -58,7 +60,14 @@ public final class SimulatedFleet implements AutoCloseable {
             SimulatedWorkloads.Behaviour behaviour,
             int poolThreads,
             int enrollParallel,
-            Duration idleTimeout) {}
+            Duration idleTimeout) {
+        public Spec {
+            controlPlanes = List.copyOf(controlPlanes);
+            if (controlPlanes.isEmpty()) {
+                throw new IllegalArgumentException("no control plane to enroll with");
+            }
+        }
+    }
 
     private final Spec spec;
     private final WireCounter wire = new WireCounter();
@@ -111,7 +120,9 @@ public final class SimulatedFleet implements AutoCloseable {
 
     private AgentConfig config(int index) {
         String name = spec.namePrefix() + "-" + index;
-        AgentConfig.Builder b = AgentConfig.builder(spec.controlPlane(), files.getPath("/agents", name))
+        HostPort controlPlane =
+                spec.controlPlanes().get(index % spec.controlPlanes().size());
+        AgentConfig.Builder b = AgentConfig.builder(controlPlane, files.getPath("/agents", name))
                 .enrollToken(spec.token())
                 .name(name)
                 .labels(spec.labels())

@@ -32,7 +32,8 @@ public final class Swarm implements AutoCloseable {
      * @param agents how many agents in all
      * @param perWorker at most this many per JVM
      * @param workerHeap -Xmx of each worker, e.g. "1g"
-     * @param settings worker flags without the leading dashes (control-plane, token, prefix,
+     * @param settings worker flags without the leading dashes (control-plane: host:port, or several
+     *     comma-separated to spread the agents over replicas; token, prefix,
      *     listen-base, start-ms, ...); {@code from} and {@code count} are set per worker
      */
     public record Plan(int agents, int perWorker, String workerHeap, Map<String, String> settings) {}

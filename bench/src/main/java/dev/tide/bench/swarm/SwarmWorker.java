@@ -34,7 +34,10 @@ public final class SwarmWorker {
         System.setProperty("org.slf4j.simpleLogger.log.io.grpc", "warn");
         PrintStream out = System.out;
         SimulatedFleet.Spec spec = new SimulatedFleet.Spec(
-                HostPort.parse(a.get("control-plane")),
+                java.util.Arrays.stream(a.get("control-plane").split(","))
+                        .map(String::trim)
+                        .map(HostPort::parse)
+                        .toList(),
                 a.get("token"),
                 a.getOrDefault("prefix", "sim"),
                 Integer.parseInt(a.getOrDefault("from", "0")),

@@ -61,6 +61,19 @@ class ReportWriterTests {
     }
 
     @Test
+    void runsWithSeveralReplicasSayHowManyInTheTablesAndTheCsv() throws Exception {
+        List<RunResult> runs = List.of(Samples.run("push", 1000, 2_900, 2));
+
+        ReportWriter.write(dir, CONTEXT, runs, Samples.floors());
+
+        assertThat(Files.readString(dir.resolve("README.md")))
+                .contains("| push, 2 replicas | 1,000 | ✓ |")
+                .doesNotContain("| push | 1,000 |");
+        assertThat(ResultsCsv.readAll(dir.resolve("runs.csv"))).isEqualTo(runs);
+        assertThat(Files.readAllLines(dir.resolve("runs.csv")).get(0)).endsWith(",floor_ratio,replicas");
+    }
+
+    @Test
     void csvsAlreadyInTheDirectoryAreKept() throws Exception {
         Path runs = dir.resolve("runs.csv");
         ResultsCsv.append(runs, Samples.runs().get(0));

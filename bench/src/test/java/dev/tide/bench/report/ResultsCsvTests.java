@@ -47,7 +47,7 @@ class ResultsCsvTests {
 
         String text = Files.readString(csv);
         assertThat(text).contains("\"swarm: 9,412 of 10,000 agents connected after PT5M; \"\"push\"\" sessions");
-        assertThat(text).contains("(see agents-3.log)\",301,,,,,,,,,,,,,,,,2,800,250,9412,,-1,-1,,\n");
+        assertThat(text).contains("(see agents-3.log)\",301,,,,,,,,,,,,,,,,2,800,250,9412,,-1,-1,,,1\n");
         assertThat(ResultsCsv.readAll(csv)).singleElement().satisfies(run -> {
             assertThat(run.failure()).isEqualTo(Samples.FAILURE);
             assertThat(run.deploySeconds()).isNaN();
@@ -69,6 +69,17 @@ class ResultsCsvTests {
         assertThat(ResultsCsv.readFloors(csv)).singleElement().satisfies(floor -> {
             assertThat(floor.streamMaxMillis()).isEqualTo(1.0);
             assertThat(floor.longPollMaxMillis()).isNaN();
+        });
+    }
+
+    @Test
+    void runsWrittenBeforeTheReplicasColumnReadAsOneReplica() throws Exception {
+        Path csv = tmp.resolve("runs.csv");
+        Files.writeString(csv, "mode,nodes,completed,failure,cpu_seconds\npush,10,true,,0.5\n");
+
+        assertThat(ResultsCsv.readAll(csv)).singleElement().satisfies(run -> {
+            assertThat(run.replicas()).isEqualTo(1);
+            assertThat(run.cpuSeconds()).isEqualTo(0.5);
         });
     }
 

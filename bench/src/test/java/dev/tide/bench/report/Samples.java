@@ -33,6 +33,11 @@ final class Samples {
     }
 
     static RunResult run(String mode, int nodes, double deliveredMs) {
+        return run(mode, nodes, deliveredMs, 1);
+    }
+
+    /** The same, measured with {@code replicas} control-plane replicas. */
+    static RunResult run(String mode, int nodes, double deliveredMs, int replicas) {
         return new RunResult(
                 mode,
                 nodes,
@@ -56,7 +61,8 @@ final class Samples {
                 nodes * 7L,
                 nodes * 2_500L,
                 3.2,
-                deliveredMs / 10);
+                deliveredMs / 10,
+                replicas);
     }
 
     static RunResult failed(String mode, int nodes) {
@@ -83,7 +89,8 @@ final class Samples {
                 -1,
                 -1,
                 Double.NaN,
-                Double.NaN);
+                Double.NaN,
+                1);
     }
 
     /** Completed, but most figures were not taken. */
@@ -112,6 +119,7 @@ final class Samples {
                 -1,
                 base.wireBytes(),
                 Double.NaN,
-                Double.NaN);
+                Double.NaN,
+                base.replicas());
     }
 }
