@@ -32,19 +32,31 @@ public final class Processes {
 
     private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** A free port never handed out before in this JVM (the OS may offer a just-closed one again). */
+    /**
+     * A port free now and never handed out before in this JVM, below the ephemeral range (32768
+     * and up, where the OS picks ports for outgoing connections: under a fleet's connection churn
+     * such a port can be taken before the process it is meant for binds it), and away from the
+     * bench's own fixed ports (18080, 19090, push listeners from 20000).
+     */
     public static int freePort() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                s.setReuseAddress(true);
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+        java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 25_000 + random.nextInt(7_000);
+            if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+                return port;
             }
         }
-        throw new IllegalStateException("no unused free port found");
+        throw new IllegalStateException("no free port found between 25000 and 32000");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public static Process start(List<String> command, Path log, java.util.Map<String, String> env) {

@@ -29,11 +29,31 @@ public final class TestApps {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port free now, below the ephemeral range (32768 and up): a port the OS picks from that
+     * range can be taken by any outgoing connection on the machine before the app binds it.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 10_000 + random.nextInt(20_000);
+            if (!HANDED_OUT.contains(port) && bindable(port)) {
+                HANDED_OUT.add(port);
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port found between 10000 and 30000");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress(port));
+            return true;
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            return false;
         }
     }
 
