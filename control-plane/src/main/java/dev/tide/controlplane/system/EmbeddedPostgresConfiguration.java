@@ -31,6 +31,10 @@ class EmbeddedPostgresConfiguration {
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)
+                // Stopped by this bean's close, after everything that uses the database: the
+                // library's own JVM shutdown hook stopped it while Spring was still closing (the
+                // push leases were not handed back, and a FATAL was logged at every stop).
+                .setRegisterShutdownHook(false)
                 // The embedded server's defaults trade durability for test speed (fsync off, commits
                 // not flushed): a crash of the server lost deployments the API had confirmed.
                 .setServerConfig("synchronous_commit", "on")
