@@ -86,8 +86,8 @@ class ApplicationPages {
     String show(@PathVariable String name, Model model) {
         if (!model.containsAttribute("form")) {
             ReleaseForm form = new ReleaseForm();
-            if (model.getAttribute("uploaded") instanceof Artifact uploaded) {
-                form.setArtifactSha256(uploaded.getSha256());
+            if (model.getAttribute("uploaded") instanceof Uploaded uploaded) {
+                form.setArtifactSha256(uploaded.sha256());
             }
             model.addAttribute("form", form);
         }

@@ -98,6 +98,25 @@ class ConsoleSessionTests extends IntegrationTest {
                 .getContentAsString();
 
         assertThat(page).contains("Uploaded", "app.tar.gz", sha256(bytes), "<span>48</span> bytes");
+
+        // Uploaded from an application's page: back there, its release form holds the sha256.
+        String app = createApplication();
+        byte[] more = randomBytes(64);
+        String toApp = mvc.perform(multipart("/artifacts")
+                        .file(new MockMultipartFile("file", "app.tar.gz", "application/gzip", more))
+                        .param("application", app)
+                        .cookie(session)
+                        .with(csrf()))
+                .andExpect(status().isFound())
+                .andReturn()
+                .getResponse()
+                .getRedirectedUrl();
+        assertThat(mvc.perform(get(toApp).cookie(session))
+                        .andExpect(status().isOk())
+                        .andReturn()
+                        .getResponse()
+                        .getContentAsString())
+                .containsPattern("id=\"artifactSha256\"[^>]*value=\"" + sha256(more) + "\"");
     }
 
     @Test
