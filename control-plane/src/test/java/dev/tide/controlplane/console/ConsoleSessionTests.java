@@ -83,40 +83,36 @@ class ConsoleSessionTests extends IntegrationTest {
         Cookie session = signIn(newCaller(Role.DEPLOYER));
         byte[] bytes = randomBytes(48);
 
-        String back = mvc.perform(multipart("/artifacts")
-                        .file(new MockMultipartFile("file", "app.tar.gz", "application/gzip", bytes))
-                        .cookie(session)
-                        .with(csrf()))
-                .andExpect(status().isFound())
-                .andReturn()
-                .getResponse()
-                .getRedirectedUrl();
-        String page = mvc.perform(get(back).cookie(session))
-                .andExpect(status().isOk())
-                .andReturn()
-                .getResponse()
-                .getContentAsString();
+        String page = uploadAndFollow(session, bytes, null);
 
         assertThat(page).contains("Uploaded", "app.tar.gz", sha256(bytes), "<span>48</span> bytes");
 
         // Uploaded from an application's page: back there, its release form holds the sha256.
         String app = createApplication();
         byte[] more = randomBytes(64);
-        String toApp = mvc.perform(multipart("/artifacts")
-                        .file(new MockMultipartFile("file", "app.tar.gz", "application/gzip", more))
-                        .param("application", app)
-                        .cookie(session)
-                        .with(csrf()))
+        assertThat(uploadAndFollow(session, more, app))
+                .containsPattern("id=\"artifactSha256\"[^>]*value=\"" + sha256(more) + "\"");
+    }
+
+    /** Uploads {@code bytes} from the console (from {@code app}'s page if not null) and opens the page it goes back to. */
+    private String uploadAndFollow(Cookie session, byte[] bytes, String app) throws Exception {
+        var upload = multipart("/artifacts")
+                .file(new MockMultipartFile("file", "app.tar.gz", "application/gzip", bytes))
+                .cookie(session)
+                .with(csrf());
+        if (app != null) {
+            upload.param("application", app);
+        }
+        String back = mvc.perform(upload)
                 .andExpect(status().isFound())
                 .andReturn()
                 .getResponse()
                 .getRedirectedUrl();
-        assertThat(mvc.perform(get(toApp).cookie(session))
-                        .andExpect(status().isOk())
-                        .andReturn()
-                        .getResponse()
-                        .getContentAsString())
-                .containsPattern("id=\"artifactSha256\"[^>]*value=\"" + sha256(more) + "\"");
+        return mvc.perform(get(back).cookie(session))
+                .andExpect(status().isOk())
+                .andReturn()
+                .getResponse()
+                .getContentAsString();
     }
 
     @Test

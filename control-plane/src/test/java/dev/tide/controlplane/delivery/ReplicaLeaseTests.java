@@ -97,15 +97,7 @@ class ReplicaLeaseTests {
                 replicas.jdbc()
                         .update(
                                 "insert into control_plane_replica (id, started_at, heartbeat_at) values ('ghost', now(), now())");
-                replicas.jdbc()
-                        .update(
-                                "update push_lease set owner = 'ghost', epoch = nextval('push_lease_epoch'),"
-                                        + " expires_at = now() + interval '3 seconds' where node_id = any(?)",
-                                (Object) taken.toArray(UUID[]::new));
-                Map<UUID, Long> ghostEpochs = new HashMap<>();
-                replicas.jdbc().query("select node_id, epoch from push_lease where owner = 'ghost'", rs -> {
-                    ghostEpochs.put(rs.getObject(1, UUID.class), rs.getLong(2));
-                });
+                Map<UUID, Long> ghostEpochs = giveLeases(replicas, "ghost", taken, "3 seconds");
                 await().atMost(Duration.ofSeconds(5))
                         .untilAsserted(
                                 () -> assertThat(b.dispatcher().openSessions()).doesNotContainAnyElementsOf(taken));
@@ -127,15 +119,7 @@ class ReplicaLeaseTests {
                 // expiry: it takes them back in its first round, with newer epochs, instead of
                 // waiting for them to expire.
                 List<UUID> previousRun = new ArrayList<>(b.dispatcher().openSessions()).subList(0, 2);
-                replicas.jdbc()
-                        .update(
-                                "update push_lease set owner = 'c', epoch = nextval('push_lease_epoch'),"
-                                        + " expires_at = now() + interval '10 minutes' where node_id = any(?)",
-                                (Object) previousRun.toArray(UUID[]::new));
-                Map<UUID, Long> previousEpochs = new HashMap<>();
-                replicas.jdbc().query("select node_id, epoch from push_lease where owner = 'c'", rs -> {
-                    previousEpochs.put(rs.getObject(1, UUID.class), rs.getLong(2));
-                });
+                Map<UUID, Long> previousEpochs = giveLeases(replicas, "c", previousRun, "10 minutes");
                 TwoReplicas.Replica c = replicas.start("c");
                 long restarted = System.nanoTime();
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -153,5 +137,25 @@ class ReplicaLeaseTests {
                 }
             }
         }
+    }
+
+    /** Writes {@code nodes}' leases to {@code owner} with new epochs, valid for {@code validFor}; their epochs. */
+    private static Map<UUID, Long> giveLeases(TwoReplicas replicas, String owner, List<UUID> nodes, String validFor) {
+        replicas.jdbc()
+                .update(
+                        "update push_lease set owner = ?, epoch = nextval('push_lease_epoch'),"
+                                + " expires_at = now() + ?::interval where node_id = any(?)",
+                        owner,
+                        validFor,
+                        nodes.toArray(UUID[]::new));
+        Map<UUID, Long> epochs = new HashMap<>();
+        replicas.jdbc()
+                .query(
+                        "select node_id, epoch from push_lease where owner = ?",
+                        rs -> {
+                            epochs.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                        },
+                        owner);
+        return epochs;
     }
 }
