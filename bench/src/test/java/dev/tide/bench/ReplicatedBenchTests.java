@@ -14,7 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL the bench runs, 20 push agents enrolled through both (agent i through replica i mod
  * 2), install, an upgrade and the dependent deploy, then the replica holding the most push sessions
  * killed ({@code kill -9}) and restarted while a deployment made at once through the other reaches
- * every node. Fixed ports below the ephemeral range, apart from the bench's defaults.
+ * every node. Fixed ports below the ephemeral range, apart from the bench's defaults and from the
+ * range tests hand out ({@code Processes.freePort}, 25000 and up), which a test running beside
+ * this one may be using.
  */
 class ReplicatedBenchTests {
     private static final int AGENTS = 20;
@@ -30,10 +32,10 @@ class ReplicatedBenchTests {
             "--replicas=2",
             "--out=" + dir.resolve("report"),
             "--work=" + dir.resolve("work"),
-            "--http-port=28180",
-            "--grpc-port=29190",
-            "--db-port=25532",
-            "--listen-base=24100",
+            "--http-port=17180",
+            "--grpc-port=17190",
+            "--db-port=17432",
+            "--listen-base=17200",
             "--idle-seconds=1",
             "--rounds=1",
             "--no-floor",

@@ -6,8 +6,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,7 +132,12 @@ public final class ControlPlaneProcess implements AutoCloseable {
         if (launchCacheReady) {
             return;
         }
-        try {
+        // Test JVMs running side by side share the cache: one trains it, the others wait for it.
+        try (FileChannel lockFile = FileChannel.open(
+                        Files.createDirectories(LAUNCH_CACHE.getParent()).resolve("launch.lock"),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                FileLock lock = lockFile.lock()) {
             FileTime jar = Files.getLastModifiedTime(Processes.CONTROL_PLANE_JAR);
             boolean fresh = false;
             if (Files.isDirectory(LAUNCH_CACHE)) {

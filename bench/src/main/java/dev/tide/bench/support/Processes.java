@@ -36,18 +36,32 @@ public final class Processes {
      * A port free now and never handed out before in this JVM, below the ephemeral range (32768
      * and up, where the OS picks ports for outgoing connections: under a fleet's connection churn
      * such a port can be taken before the process it is meant for binds it), and away from the
-     * bench's own fixed ports (18080, 19090, push listeners from 20000).
+     * bench's own fixed ports (18080, 19090, push listeners from 20000) and those of {@code
+     * ReplicatedBenchTests} (17xxx): from 25000 to 32000, or this fork's share of that range.
      */
     public static int freePort() {
         java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+        int from = PORTS_FROM + PORTS_PER_FORK * (FORK - 1);
         for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = 25_000 + random.nextInt(7_000);
+            int port = from + random.nextInt(PORTS_PER_FORK);
             if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
                 return port;
             }
         }
-        throw new IllegalStateException("no free port found between 25000 and 32000");
+        throw new IllegalStateException("no free port found between " + from + " and " + (from + PORTS_PER_FORK));
     }
+
+    private static final int PORTS_FROM = 25_000;
+
+    /**
+     * Test JVMs that run side by side (surefire's forks: {@code -Dtide.test.fork=1..n} of {@code
+     * -Dtide.test.forks=n}) each hand out ports from their own share of the range, so one fork
+     * never picks a port another has handed out but not bound yet.
+     */
+    private static final int FORKS = Integer.getInteger("tide.test.forks", 1);
+
+    private static final int FORK = Math.max(1, Math.min(FORKS, Integer.getInteger("tide.test.fork", 1)));
+    private static final int PORTS_PER_FORK = 7_000 / Math.max(1, FORKS);
 
     private static boolean bindable(int port) {
         try (ServerSocket s = new ServerSocket()) {
