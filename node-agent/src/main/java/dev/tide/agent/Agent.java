@@ -179,7 +179,7 @@ public final class Agent implements AutoCloseable {
                 schedules,
                 gateway,
                 timer,
-                Backoff.standard(deps.random()),
+                Backoff.following(schedules, deps.random()),
                 config.listen() != null,
                 deps.reportDelay());
         ArtifactCache cache = new ArtifactCache(paths.artifacts());
@@ -270,7 +270,7 @@ public final class Agent implements AutoCloseable {
                 state::appliedGeneration,
                 desired -> applyLater(converger, desired, pullArtifacts),
                 timer,
-                Backoff.standard(deps.random()),
+                Backoff.following(schedules, deps.random()),
                 deps.random(),
                 deps.clock(),
                 pushServer != null,

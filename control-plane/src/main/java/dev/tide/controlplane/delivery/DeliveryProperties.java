@@ -20,6 +20,8 @@ import org.springframework.util.unit.DataSize;
  *     RESOURCE_EXHAUSTED with a retry pushback ({@link AgentAdmission})
  * @param handshakeTimeout a connection that has not finished its TLS handshake by then is closed,
  *     so clients that gave up do not hold file descriptors
+ * @param reconnectRate agents per second the fleet's reconnects after an outage are spread for: the
+ *     reconnect cap given to agents is the number of nodes over this ({@link ReconnectPace})
  */
 @ConfigurationProperties("tide.delivery")
 public record DeliveryProperties(
@@ -32,7 +34,8 @@ public record DeliveryProperties(
         Duration pushPingInterval,
         DataSize chunkSize,
         Integer maxConcurrentAgentCalls,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        Integer reconnectRate) {
     public DeliveryProperties {
         maxWait = maxWait == null ? Duration.ofSeconds(60) : maxWait;
         reportFlushInterval = reportFlushInterval == null ? Duration.ofMillis(100) : reportFlushInterval;
@@ -47,5 +50,9 @@ public record DeliveryProperties(
             throw new IllegalArgumentException("tide.delivery.max-concurrent-agent-calls must be at least 1");
         }
         handshakeTimeout = handshakeTimeout == null ? Duration.ofSeconds(20) : handshakeTimeout;
+        reconnectRate = reconnectRate == null ? 200 : reconnectRate;
+        if (reconnectRate < 1) {
+            throw new IllegalArgumentException("tide.delivery.reconnect-rate must be at least 1");
+        }
     }
 }

@@ -69,6 +69,7 @@ class DesiredStateCache {
     private final EnvironmentRepository environments;
     private final ReleaseKeyService releaseKeys;
     private final DeliveryProperties properties;
+    private final ReconnectPace pace;
     private final TransactionTemplate readOnly;
 
     private final Map<UUID, Entry> entries = new ConcurrentHashMap<>();
@@ -97,6 +98,7 @@ class DesiredStateCache {
             EnvironmentRepository environments,
             ReleaseKeyService releaseKeys,
             DeliveryProperties properties,
+            ReconnectPace pace,
             TransactionTemplate transactions) {
         this.nodes = nodes;
         this.desired = desired;
@@ -106,6 +108,7 @@ class DesiredStateCache {
         this.environments = environments;
         this.releaseKeys = releaseKeys;
         this.properties = properties;
+        this.pace = pace;
         this.readOnly = new TransactionTemplate(transactions.getTransactionManager());
         this.readOnly.setReadOnly(true);
         // One snapshot for the node row and its desired rows.
@@ -134,12 +137,20 @@ class DesiredStateCache {
     }
 
     Schedule schedule(String environment) {
-        return schedules.computeIfAbsent(
+        Schedule schedule = schedules.computeIfAbsent(
                 environment,
                 env -> readOnly.execute(status -> environments
                         .findById(env)
                         .map(e -> DesiredStateMapper.schedule(e, properties.maxWait()))
                         .orElse(Schedule.getDefaultInstance())));
+        int cap = pace.capSeconds();
+        if (schedule.getReconnectCapSeconds() == cap || schedule.getVersion() == 0) {
+            return schedule; // paced already, or no such environment
+        }
+        // the fleet grew or shrank past a step of the cap: the same schedule with the new cap
+        Schedule paced = schedule.toBuilder().setReconnectCapSeconds(cap).build();
+        schedules.replace(environment, schedule, paced);
+        return paced;
     }
 
     /** Called with a node id after its desired state changed (commit done). */

@@ -51,6 +51,9 @@ class AgentGatewayTests extends IntegrationTest {
     @Autowired
     ControlPlanePki pki;
 
+    @Autowired
+    ReconnectPace pace;
+
     AgentChannels agents;
     ManagedChannel channel;
     String env;
@@ -87,6 +90,21 @@ class AgentGatewayTests extends IntegrationTest {
                                 leaf.getPublicKey().getEncoded())))
                 .isEqualTo(1);
         assertStatus(() -> enroll(token, "web-2"), Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void everyScheduleGivesTheAgentsAReconnectCapSizedToTheFleet() {
+        EnrollResponse enrolled = enroll(enrollmentToken(), "paced");
+        assertThat(enrolled.getSchedule().getReconnectCapSeconds()).isBetween(5, 300);
+
+        pace.count(); // what the control plane does every 30 s in the background
+        long nodes = count("select count(*) from node");
+        int cap = ReconnectPace.capSeconds(nodes, 200);
+        assertThat(nodes).as("this suite's fleet is small").isLessThan(1000);
+        assertThat(cap).as("a small fleet is back within seconds of an outage").isEqualTo(5);
+        assertThat(gateway(enrolled).getDesiredState(request(enrolled, 0, 0)).getSchedule())
+                .satisfies(s -> assertThat(s.getReconnectCapSeconds()).isEqualTo(cap))
+                .satisfies(s -> assertThat(s.getMode()).isEqualTo(DeliveryMode.PULL));
     }
 
     @Test

@@ -1,14 +1,17 @@
 package dev.tide.agent.transport;
 
+import dev.tide.proto.agent.v1.Schedule;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
  * Exponential backoff with full jitter: the n-th consecutive failure waits a random time between
- * 0 and min(cap, base * 2^(n-1)). Spreads a fleet's retries after a control-plane outage.
+ * 0 and min(cap, base * 2^(n-1)). Spreads a fleet's retries after a control-plane outage; the
+ * calls to the control plane take their cap from it ({@link #following}).
  *
  * <p>A control plane that sheds load answers RESOURCE_EXHAUSTED with the gRPC retry pushback
  * trailer ({@code grpc-retry-pushback-ms}, gRFC A6): how long this agent should stay away, already
@@ -23,12 +26,21 @@ public final class Backoff {
     /** A pushback longer than this is taken as this: a wrong or hostile value must not park an agent for hours. */
     static final Duration LONGEST_PUSHBACK = Duration.ofMinutes(5);
 
+    /** The agent's own cap, used where the control plane has not given one. */
+    public static final Duration DEFAULT_CAP = Duration.ofSeconds(60);
+
+    private static final Duration BASE = Duration.ofSeconds(1);
+
     private final Duration base;
-    private final Duration cap;
+    private final Supplier<Duration> cap;
     private final RandomGenerator random;
     private int failures;
 
     public Backoff(Duration base, Duration cap, RandomGenerator random) {
+        this(base, () -> cap, random);
+    }
+
+    private Backoff(Duration base, Supplier<Duration> cap, RandomGenerator random) {
         this.base = base;
         this.cap = cap;
         this.random = random;
@@ -36,14 +48,34 @@ public final class Backoff {
 
     /** The default: base 1s, cap 60s. */
     public static Backoff standard(RandomGenerator random) {
-        return new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), random);
+        return new Backoff(BASE, DEFAULT_CAP, random);
+    }
+
+    /**
+     * Base 1s, capped by the control plane's {@code reconnect_cap_seconds} in the schedule the
+     * agent follows (sized to the fleet, so that after an outage the fleet's retries reach the
+     * control plane at a rate it absorbs), or at 60s where it gave none. A cap beyond 5 minutes is
+     * taken as 5 minutes, like a pushback.
+     */
+    public static Backoff following(ScheduleState schedules, RandomGenerator random) {
+        return new Backoff(BASE, () -> reconnectCap(schedules.current()), random);
+    }
+
+    static Duration reconnectCap(Schedule schedule) {
+        int seconds = schedule.getReconnectCapSeconds();
+        if (seconds <= 0) {
+            return DEFAULT_CAP;
+        }
+        Duration cap = Duration.ofSeconds(seconds);
+        return cap.compareTo(LONGEST_PUSHBACK) > 0 ? LONGEST_PUSHBACK : cap;
     }
 
     /** The upper bound of the next wait. */
     public synchronized Duration ceiling() {
+        long capMillis = cap.get().toMillis();
         long factor = 1L << Math.min(failures, 30);
-        long millis = base.toMillis() > cap.toMillis() / factor ? cap.toMillis() : base.toMillis() * factor;
-        return Duration.ofMillis(Math.min(millis, cap.toMillis()));
+        long millis = base.toMillis() > capMillis / factor ? capMillis : base.toMillis() * factor;
+        return Duration.ofMillis(Math.min(millis, capMillis));
     }
 
     /** Records a failure and returns how long to wait before the next attempt. */

@@ -38,11 +38,19 @@ public final class ScheduleState {
         if (schedule == null || schedule.getMode() == DeliveryMode.DELIVERY_MODE_UNSPECIFIED) {
             return;
         }
+        boolean paceOnly;
         synchronized (this) {
             if (schedule.equals(current)) {
                 return;
             }
+            paceOnly = withoutPace(schedule).equals(withoutPace(current));
             current = schedule;
+        }
+        if (paceOnly) {
+            // The control plane resized the reconnect cap to its fleet: kept for the next outage
+            // (and the next start), but nothing the agent does now changes.
+            state.update(s -> s.withSchedule(schedule));
+            return;
         }
         log.info(
                 "delivery mode {} (interval {}s, jitter {}s, watch {}, max wait {}s)",
@@ -53,6 +61,10 @@ public final class ScheduleState {
                 schedule.getMaxWaitSeconds());
         state.update(s -> s.withSchedule(schedule));
         listeners.forEach(Runnable::run);
+    }
+
+    private static Schedule withoutPace(Schedule schedule) {
+        return schedule.toBuilder().clearReconnectCapSeconds().build();
     }
 
     public void onChange(Runnable listener) {
