@@ -223,12 +223,18 @@ public final class StatusReporter {
         PushSession target;
         synchronized (this) {
             scheduled = false;
-            if (!dirty) {
-                return;
+            if (!dirty || inFlight) {
+                return; // nothing new, or the report in flight is followed by one when it ends
+            }
+            target = session;
+            if (target == null && schedules.mode() == DeliveryMode.PUSH && listening) {
+                return; // kept (dirty) for the next session
             }
             dirty = false;
             urgent = false;
-            target = session;
+            // Claimed in the same step as the check: two reports in flight at once could arrive
+            // in the wrong order and leave the older one as the node's latest status.
+            inFlight = target == null;
         }
         if (target != null) {
             if (!sendTo(target)) {
@@ -236,14 +242,7 @@ public final class StatusReporter {
             }
             return;
         }
-        if (schedules.mode() == DeliveryMode.PUSH && listening) {
-            markPending(); // kept for the next session
-            return;
-        }
         EventLog.Pending pending = events.pending();
-        synchronized (this) {
-            inFlight = true;
-        }
         Futures.addCallback(
                 gateway.reportStatus(report(pending).build()),
                 new FutureCallback<ReportStatusResponse>() {
