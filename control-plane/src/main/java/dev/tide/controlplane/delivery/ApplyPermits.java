@@ -19,8 +19,10 @@ final class ApplyPermits {
     /** Someone waiting in line for a permit. */
     interface Waiter {
         /**
-         * Taken off the line after a permit came back: tries again. Returns false when it no
-         * longer wants one (it closed), so that the next in line is woken instead.
+         * Taken off the line after a permit came back: tries again. Returns true when the permit
+         * is taken care of (it took one, or found none free and waits in line again), false when
+         * it no longer wants one (it closed, or its agent caught up meanwhile), so that the next in
+         * line is woken instead: a freed permit nobody takes must not end the line's wake-ups.
          */
         boolean permitFreed();
     }
@@ -78,6 +80,11 @@ final class ApplyPermits {
         /** Queues a session that found no free permit; it is woken when one comes back. */
         void await(Waiter waiter) {
             waiting.add(waiter);
+            // A permit released between the waiter's failed try and this line found nobody to
+            // wake: without this, each such race would idle one permit for good.
+            if (free.availablePermits() > 0) {
+                wakeups.execute(this::wakeNext);
+            }
         }
 
         private void wakeNext() {

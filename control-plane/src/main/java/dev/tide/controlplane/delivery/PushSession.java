@@ -274,17 +274,25 @@ final class PushSession
                 .build());
     }
 
-    /** A permit came back and this session was next in line: it tries again, unless it closed. */
+    /**
+     * A permit came back and this session was next in line: it tries again, unless it closed.
+     * False when it took no permit and waits for none (its agent caught up meanwhile, e.g. through
+     * another replica, or it is handing off): the next in line gets the permit instead.
+     */
     @Override
     public boolean permitFreed() {
+        boolean held;
         synchronized (this) {
             queuedForPermit = false;
             if (closed) {
                 return false;
             }
+            held = holdsPermit; // took one meanwhile, through a status report's maybeApply
         }
         maybeApply();
-        return true;
+        synchronized (this) {
+            return (!held && holdsPermit) || queuedForPermit;
+        }
     }
 
     /** Asks the agent to pull from now on; repeated until it acknowledges. */

@@ -106,6 +106,36 @@ class ApplyPermitsTests {
         assertThat(woken).containsExactly("closed", "b");
     }
 
+    @Test
+    void aPermitReleasedWhileASessionJoinsTheLineStillReachesIt() {
+        ApplyPermits.Permits prod = oneHeldIn("prod");
+        assertThat(prod.tryAcquire()).as("the session finds no free permit").isFalse();
+        prod.release(); // ... the apply in flight finishes before the session is in line
+        runWakeups(); // nobody in line yet
+
+        prod.await(waiter("late", true));
+        runWakeups();
+
+        assertThat(woken)
+                .as("two sessions racing lost a wake-up, and with it a permit, for good")
+                .containsExactly("late");
+    }
+
+    @Test
+    void aWaiterWhoseAgentCaughtUpMeanwhilePassesTheFreedPermitOn() {
+        // e.g. another replica delivered to its node while it waited: it takes no permit, and
+        // the line's wake-ups must not end with it (the 10,000-node push stalled so)
+        ApplyPermits.Permits prod = oneHeldIn("prod");
+        prod.await(waiter("caught-up", false));
+        prod.await(waiter("caught-up-too", false));
+        prod.await(waiter("behind", true));
+
+        prod.release();
+        runWakeups();
+
+        assertThat(woken).containsExactly("caught-up", "caught-up-too", "behind");
+    }
+
     /** The permits of an environment limited to one apply, which is in flight. */
     private ApplyPermits.Permits oneHeldIn(String environment) {
         permits.resize(environment, 1);
