@@ -134,10 +134,14 @@ class SwarmFleetTests {
         JsonNode d = deploy("1.0.2");
 
         assertOrdered(d);
-        assertThat(tide.nodes(ENV))
-                .allSatisfy(n -> assertThat(n.get("converged").asBoolean())
-                        .as("node %s converged", n.get("name").asString())
-                        .isTrue());
+        // A target is healthy on the report that says its application is; the node's applied
+        // generation follows on the agent's next report, once the whole generation is applied.
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(tide.nodes(ENV))
+                        .allSatisfy(n -> assertThat(n.get("converged").asBoolean())
+                                .as("node %s converged", n.get("name").asString())
+                                .isTrue()));
     }
 
     @Test
