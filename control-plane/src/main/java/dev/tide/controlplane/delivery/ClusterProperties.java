@@ -18,9 +18,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     node: how long the nodes of a replica that died stay undialled
  * @param leaseRenewInterval how often a replica renews its leases, writes its heartbeat and
  *     claims or hands back nodes to hold its fair share; well below {@code leaseTtl}
+ * @param rebalanceRate how many leases per second a replica above its fair share hands back (a
+ *     replica that joins or restarts takes its share over this pace rather than all at once: each
+ *     handed-back node's session closes on one replica and opens, with a TLS handshake, on another)
  */
 @ConfigurationProperties("tide.cluster")
-public record ClusterProperties(String replicaId, Duration leaseTtl, Duration leaseRenewInterval) {
+public record ClusterProperties(
+        String replicaId, Duration leaseTtl, Duration leaseRenewInterval, Integer rebalanceRate) {
     public ClusterProperties {
         replicaId = replicaId == null || replicaId.isBlank() ? null : replicaId.trim();
         if (replicaId != null && replicaId.length() > 128) {
@@ -34,6 +38,16 @@ public record ClusterProperties(String replicaId, Duration leaseTtl, Duration le
             throw new IllegalArgumentException(
                     "tide.cluster.lease-renew-interval must be positive and at most half of tide.cluster.lease-ttl");
         }
+        rebalanceRate = rebalanceRate == null ? 200 : rebalanceRate;
+        if (rebalanceRate < 1) {
+            throw new IllegalArgumentException("tide.cluster.rebalance-rate must be at least 1 (leases per second)");
+        }
+    }
+
+    /** The most leases one round hands back to balance the replicas: the rate over one interval. */
+    public int handBackPerRound() {
+        long perRound = (rebalanceRate * leaseRenewInterval.toMillis() + 999) / 1000;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, perRound));
     }
 
     /**

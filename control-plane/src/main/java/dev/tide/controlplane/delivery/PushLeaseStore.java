@@ -93,9 +93,11 @@ class PushLeaseStore {
 
     /**
      * Renews, releases and claims leases for {@code replica} so it holds its fair share; with
-     * {@code takeOver} (its first round) it takes the leases a previous run under its id left.
+     * {@code takeOver} (its first round) it takes the leases a previous run under its id left. It
+     * hands back at most {@code maxHandBack} leases above its share, so that a replica that joins
+     * takes its share over several rounds.
      */
-    Round round(String replica, Duration ttl, boolean takeOver) {
+    Round round(String replica, Duration ttl, boolean takeOver, int maxHandBack) {
         long ttlMillis = ttl.toMillis();
         return tx.execute(status -> {
             jdbc.update(HEARTBEAT, replica);
@@ -123,7 +125,7 @@ class PushLeaseStore {
                 // hand back the youngest leases: the sessions opened longest ago stay
                 held.entrySet().stream()
                         .sorted(Map.Entry.<UUID, Long>comparingByValue(Comparator.reverseOrder()))
-                        .limit(held.size() - share)
+                        .limit(Math.min(held.size() - share, maxHandBack))
                         .map(Map.Entry::getKey)
                         .toList()
                         .forEach(id -> {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Two control-plane replicas on one database, dialling push agents over real gRPC sockets with
  * mutual TLS: each node is dialled by exactly one of them, the nodes of a replica that stops (or
  * stops renewing) are taken by the other with a newer lease epoch, and a replica restarted under
- * its id takes back what its previous run held at once.
+ * its id takes back what its previous run held at once. A replica that joins takes its share at
+ * the rebalance rate, not all at once.
  */
 class ReplicaLeaseTests {
     private static final int NODES = 4;
@@ -32,8 +33,8 @@ class ReplicaLeaseTests {
     @Test
     void eachPushNodeIsDialledByExactlyOneReplicaAndASurvivorTakesItsNodesWithANewerEpoch() throws Exception {
         try (TwoReplicas replicas = new TwoReplicas(dir)) {
-            TwoReplicas.Replica a = replicas.start("a");
-            TwoReplicas.Replica b = replicas.start("b");
+            // a hands back one lease a round (1 a second, rounds every second)
+            TwoReplicas.Replica a = replicas.start("a", "--tide.cluster.rebalance-rate=1");
             Map<UUID, FakePushAgent> agents = new HashMap<>();
             try (AgentChannels channels = new AgentChannels(a.grpcPort(), a.pki())) {
                 a.post("/api/v1/environments", Map.of("name", "replicated", "mode", "PUSH"));
@@ -49,6 +50,24 @@ class ReplicaLeaseTests {
                     agent.enrolled(node.getNodeId(), channels.material(node));
                     agents.put(UUID.fromString(node.getNodeId()), agent);
                 }
+
+                // Alone, a dials every node.
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(
+                                () -> assertThat(a.dispatcher().openSessions()).hasSize(NODES));
+
+                // b joins: a hands its nodes over at its rebalance rate, one a round, not all at once.
+                TwoReplicas.Replica b = replicas.start("b");
+                PushLeases aLeases = a.bean(PushLeases.class);
+                Set<Integer> heldByA = new HashSet<>();
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            int held = aLeases.held().size();
+                            heldByA.add(held);
+                            return held == NODES / 2;
+                        });
+                assertThat(heldByA).as("leases a held while b joined").contains(NODES - 1);
 
                 // Both replicas hold their fair share (2 each), and each node has one session.
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {

@@ -47,8 +47,8 @@ public final class TwoReplicas implements AutoCloseable {
                 .start();
     }
 
-    /** Starts a replica; all of them find the same CA in the database. */
-    public Replica start(String id) {
+    /** Starts a replica, with more settings if given; all of them find the same CA in the database. */
+    public Replica start(String id, String... settings) {
         List<String> args = new ArrayList<>(List.of(
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
                 "--spring.datasource.username=postgres",
@@ -61,6 +61,7 @@ public final class TwoReplicas implements AutoCloseable {
                 "--tide.cluster.lease-renew-interval=1s",
                 "--tide.delivery.push-reconcile-interval=500ms",
                 "--tide.deployments.tick=1s"));
+        args.addAll(List.of(settings));
         ConfigurableApplicationContext context =
                 new SpringApplicationBuilder(TideApplication.class).run(args.toArray(String[]::new));
         started.add(context);
