@@ -28,6 +28,7 @@ final class ControlPlaneProbe {
     /** A reading of the counters that only grow; CPU per replica, in the order of the replicas. */
     record Counters(
             List<Double> replicaCpuSeconds,
+            double jitCpuSeconds,
             double dbCpuSeconds,
             double agentRpcs,
             double pushApplies,
@@ -48,6 +49,7 @@ final class ControlPlaneProbe {
             }
             return new Counters(
                     cpu,
+                    jitCpuSeconds - before.jitCpuSeconds,
                     dbCpuSeconds - before.dbCpuSeconds,
                     agentRpcs - before.agentRpcs,
                     pushApplies - before.pushApplies,
@@ -90,11 +92,13 @@ final class ControlPlaneProbe {
 
     Counters counters() {
         List<Double> cpu = new ArrayList<>();
+        double jit = 0;
         double rpcs = 0;
         double applies = 0;
         double fromMetrics = Double.NaN;
         for (Replica r : replicas) {
             cpu.add(cpuSeconds(r.jvm()));
+            jit += compilerCpuSeconds(r.jvm().pid());
             Map<String, Double> metrics = r.api().metrics();
             rpcs += metrics.getOrDefault("tide_agent_requests_total", 0.0);
             applies += metrics.getOrDefault("tide_push_applies_total", 0.0);
@@ -104,6 +108,7 @@ final class ControlPlaneProbe {
         }
         return new Counters(
                 cpu,
+                jit,
                 database().mapToDouble(ControlPlaneProbe::cpuSeconds).sum(),
                 rpcs,
                 applies,
@@ -211,6 +216,37 @@ final class ControlPlaneProbe {
     static double cpuSeconds(ProcessHandle p) {
         return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) / 1e9;
     }
+
+    /**
+     * CPU time of the JVM's JIT compiler threads ({@code C1/C2 CompilerThreadN}) from
+     * {@code /proc/PID/task}, 0 where that cannot be read. A thread the JVM ended in between takes
+     * its time with it, so a difference of two readings is at least what the compilers used.
+     */
+    static double compilerCpuSeconds(long pid) {
+        Path tasks = Paths.get("/proc", Long.toString(pid), "task");
+        double ticks = 0;
+        try (Stream<Path> threads = Files.list(tasks)) {
+            for (Path thread : threads.toList()) {
+                try {
+                    if (!Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
+                        continue;
+                    }
+                    String stat = Files.readString(thread.resolve("stat"));
+                    // after "(comm)": state is field 3, utime 14 and stime 15
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while being read
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return ticks / CLOCK_TICKS;
+    }
+
+    /** USER_HZ of /proc's times: 100 on Linux for every architecture that runs a JVM here. */
+    private static final double CLOCK_TICKS = 100;
 
     /** The tail of the control plane's log, for failure messages. */
     static String tail(Path log) {
