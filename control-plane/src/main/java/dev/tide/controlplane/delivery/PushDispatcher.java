@@ -438,7 +438,15 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     }
 
     @Override
-    public void closed(PushSession session, boolean failed) {
+    public void closed(PushSession session, boolean failed, String reason) {
+        Counter.builder("tide.push.sessions.ended")
+                .description("Push sessions that ended, by reason (closed and completed are the normal ends)")
+                .tag("reason", reason)
+                .register(meters)
+                .increment();
+        if (failed) {
+            log.info("Push session to {} ended ({}); dialling it again after a backoff", session.nodeName, reason);
+        }
         pool.closed(session.nodeId, session, failed);
     }
 

@@ -54,8 +54,14 @@ final class PushSession
         /** The session received its agent's Hello. */
         void connected(PushSession session, DeliveryMode agentMode);
 
-        /** The session ended; {@code failed} when it is to be retried after a backoff. */
-        void closed(PushSession session, boolean failed);
+        /**
+         * The session ended; {@code failed} when it is to be retried after a backoff. {@code
+         * reason} is one of a few words: {@code closed} (this replica ended it), {@code completed}
+         * (the agent did), {@code fenced}, {@code protocol} (the agent broke the protocol),
+         * {@code silent}, {@code connect_timeout}, {@code keepalive}, or the gRPC status code of
+         * the error that ended it, in lower case.
+         */
+        void closed(PushSession session, boolean failed, String reason);
 
         /** Stores the report; completes once it is committed (exceptionally when given up on). */
         java.util.concurrent.CompletableFuture<Void> ingest(UUID nodeId, StatusReport report);
@@ -131,7 +137,7 @@ final class PushSession
         }
         if (!authenticated && message.getKindCase() != AgentMessage.KindCase.HELLO) {
             log.warn("Push session to {}: the agent sent {} before Hello; closing", nodeName, message.getKindCase());
-            fail();
+            fail("protocol");
             return;
         }
         switch (message.getKindCase()) {
@@ -157,7 +163,7 @@ final class PushSession
                     peer,
                     hello.getNodeId(),
                     expected);
-            fail();
+            fail("protocol");
             return;
         }
         synchronized (this) {
@@ -192,7 +198,7 @@ final class PushSession
     private void onStatus(StatusReport report) {
         if (!report.getNodeId().isEmpty() && !report.getNodeId().equals(nodeId.toString())) {
             log.warn("Push session to {}: a status report for node {}; closing", nodeName, report.getNodeId());
-            fail();
+            fail("protocol");
             return;
         }
         long seq = report.getReportSeq();
@@ -342,7 +348,7 @@ final class PushSession
         }
         if (dead) {
             log.warn("Push session to {} silent for too long; reconnecting", nodeName);
-            fail();
+            fail("silent");
         } else if (ping) {
             sendFirst(ControlMessage.newBuilder()
                     .setPing(Ping.newBuilder().setNonce(now.toEpochMilli()))
@@ -441,7 +447,7 @@ final class PushSession
         if (o == null) {
             return;
         }
-        host.closed(this, false);
+        host.closed(this, false, "closed");
         try {
             o.onCompleted();
         } catch (RuntimeException ignored) {
@@ -463,15 +469,15 @@ final class PushSession
             }
         }
         log.debug("Push session to {}: no Hello within the connect timeout", nodeName);
-        fail();
+        fail("connect_timeout");
     }
 
-    private void fail() {
+    private void fail(String reason) {
         ClientCallStreamObserver<ControlMessage> o = markClosed();
         if (o == null) {
             return;
         }
-        host.closed(this, true);
+        host.closed(this, true, reason);
         o.cancel("closing session", null);
     }
 
@@ -505,11 +511,22 @@ final class PushSession
                 && status.getDescription() != null
                 && status.getDescription().startsWith(STALE_EPOCH)) {
             host.fenced(this, status.getDescription());
-            host.closed(this, false);
+            host.closed(this, false, "fenced");
             return;
         }
         log.debug("Push session to {} ended: {}", nodeName, t.getMessage());
-        host.closed(this, true);
+        host.closed(this, true, reason(status));
+    }
+
+    /** The reason word for a session that ended in an error (see {@link Host#closed}). */
+    static String reason(io.grpc.Status status) {
+        String description = status.getDescription();
+        if (status.getCode() == io.grpc.Status.Code.UNAVAILABLE
+                && description != null
+                && description.startsWith("Keepalive failed")) {
+            return "keepalive";
+        }
+        return status.getCode().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** How an agent's refusal of an older lease epoch begins (node-agent's LeaseFence). */
@@ -520,6 +537,6 @@ final class PushSession
         if (markClosed() == null && out != null) {
             return;
         }
-        host.closed(this, false);
+        host.closed(this, false, "completed");
     }
 }

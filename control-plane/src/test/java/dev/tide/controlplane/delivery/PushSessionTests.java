@@ -63,7 +63,35 @@ class PushSessionTests {
         runWakeups();
 
         assertThat(host.closed).containsEntry(a.id, true);
+        assertThat(host.reasons).containsEntry(a.id, "unknown");
         assertThat(b.applies()).containsExactly(1L);
+    }
+
+    @Test
+    void everyEndIsReportedWithItsReason() {
+        Agent keepalive = open("keepalive", 0);
+        Agent deadline = open("deadline", 0);
+        Agent completed = open("completed", 0);
+        Agent closed = open("closed", 0);
+
+        keepalive.session.onError(io.grpc.Status.UNAVAILABLE
+                .withDescription("Keepalive failed. The connection is likely gone")
+                .asRuntimeException());
+        deadline.session.onError(io.grpc.Status.DEADLINE_EXCEEDED.asRuntimeException());
+        completed.session.onCompleted();
+        closed.session.close();
+
+        assertThat(host.reasons)
+                .containsEntry(keepalive.id, "keepalive")
+                .containsEntry(deadline.id, "deadline_exceeded")
+                .containsEntry(completed.id, "completed")
+                .containsEntry(closed.id, "closed");
+        assertThat(host.closed)
+                .as("retried after a backoff")
+                .containsEntry(keepalive.id, true)
+                .containsEntry(deadline.id, true)
+                .containsEntry(completed.id, false)
+                .containsEntry(closed.id, false);
     }
 
     @Test
@@ -110,6 +138,7 @@ class PushSessionTests {
         assertThat(stream.cancelled).isTrue();
         assertThat(stream.sent).isEmpty();
         assertThat(host.closed).containsEntry(id, true);
+        assertThat(host.reasons).containsEntry(id, "protocol");
         assertThat(host.connected).isEmpty();
     }
 
@@ -162,6 +191,7 @@ class PushSessionTests {
         final Map<UUID, Long> desired = new HashMap<>();
         final List<UUID> connected = new ArrayList<>();
         final Map<UUID, Boolean> closed = new HashMap<>();
+        final Map<UUID, String> reasons = new HashMap<>();
         final List<UUID> reports = new ArrayList<>();
         int applied;
 
@@ -206,8 +236,9 @@ class PushSessionTests {
         }
 
         @Override
-        public void closed(PushSession session, boolean failed) {
+        public void closed(PushSession session, boolean failed, String reason) {
             closed.put(session.nodeId, failed);
+            reasons.put(session.nodeId, reason);
         }
 
         @Override
