@@ -163,6 +163,9 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         Gauge.builder("tide.push.connecting", pool, PushSessionPool::connecting)
                 .description("Push sessions waiting to be opened or handshaking")
                 .register(meters);
+        Gauge.builder("tide.push.connect.window", pool, PushSessionPool::window)
+                .description("Push handshakes allowed at once: halved when dials time out, grown by one per success")
+                .register(meters);
         Gauge.builder("tide.push.sessions", pool, PushSessionPool::size)
                 .description("Open push sessions to agents")
                 .register(meters);
@@ -447,7 +450,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         if (failed) {
             log.info("Push session to {} ended ({}); dialling it again after a backoff", session.nodeName, reason);
         }
-        pool.closed(session.nodeId, session, failed);
+        pool.closed(session.nodeId, session, failed, "connect_timeout".equals(reason));
     }
 
     /** Desired state changed for a node: push now if it has a session. */

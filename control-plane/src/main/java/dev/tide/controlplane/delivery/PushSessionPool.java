@@ -6,17 +6,26 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The push sessions, at most one per node, and the dials that open them. Dials wait in a queue,
- * oldest request first, and at most {@code maxConnecting} handshakes run at once: ten thousand
- * agents dialled together after a restart made every handshake slow, many time out and back off;
- * a bounded number completes quickly, and the next dial starts as soon as one ends. A session
- * that failed is dialled again only once its node's {@link Backoff} allows, and one whose agent
- * says no Hello within the connect timeout fails.
+ * oldest request first, and at most a window of handshakes run at once: ten thousand agents
+ * dialled together after a restart made every handshake slow, many time out and back off; a
+ * bounded number completes quickly, and the next dial starts as soon as one ends. A session that
+ * failed is dialled again only once its node's {@link Backoff} allows, and one whose agent says no
+ * Hello within the connect timeout fails.
+ *
+ * <p>The window adapts, as TCP's congestion window does: it starts at {@code maxConnecting}, halves
+ * when a dial times out (once for all the dials that were started under the same window: they
+ * were all slowed by the same crowd), and grows by one with every dial that succeeds, between
+ * {@code maxConnecting / 16} and {@code maxConnecting}. A control plane that is still cold, or
+ * whose cores are shared, then runs as many handshakes as it can finish within the connect timeout
+ * instead of starting hundreds that all time out and start again. Only timeouts count: a refused
+ * connection is a node that is down, not a crowd.
  */
 final class PushSessionPool<S extends PushSessionPool.Member> {
     /** What the pool needs of a session. */
@@ -47,7 +56,10 @@ final class PushSessionPool<S extends PushSessionPool.Member> {
     /** A session to open; {@code handOff} set when the agent is to be told to pull. */
     private record Dial(PushTarget target, Schedule handOff) {}
 
+    private static final Logger log = LoggerFactory.getLogger(PushSessionPool.class);
+
     private final int maxConnecting;
+    private final int minConnecting;
     private final Duration connectTimeout;
     private final Backoff backoff;
     private final Timer timer;
@@ -57,11 +69,19 @@ final class PushSessionPool<S extends PushSessionPool.Member> {
     /** Sessions to open, oldest request first; guards the claim of a handshake slot too. */
     private final Map<UUID, Dial> dials = new LinkedHashMap<>();
 
-    private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
+    /** Nodes whose dial runs, each with the window generation it started under. */
+    private final Map<UUID, Integer> connecting = new ConcurrentHashMap<>();
+    /** Handshakes allowed at once; guarded by {@code dials}. */
+    private int window;
+    /** Bumped whenever the window shrinks; guarded by {@code dials}. */
+    private int generation;
+
     private volatile boolean running;
 
     PushSessionPool(int maxConnecting, Duration connectTimeout, Backoff backoff, Timer timer, Opener<S> opener) {
         this.maxConnecting = maxConnecting;
+        this.minConnecting = Math.max(1, maxConnecting / 16);
+        this.window = maxConnecting;
         this.connectTimeout = connectTimeout;
         this.backoff = backoff;
         this.timer = timer;
@@ -99,6 +119,13 @@ final class PushSessionPool<S extends PushSessionPool.Member> {
         }
     }
 
+    /** Handshakes allowed at once now, for metrics and tests. */
+    int window() {
+        synchronized (dials) {
+            return window;
+        }
+    }
+
     /** Queues a dial to the node unless it is backing off from a failed session. */
     void dialWhenDue(PushTarget target, Schedule handOff) {
         if (backoff.due(target.id())) {
@@ -116,20 +143,55 @@ final class PushSessionPool<S extends PushSessionPool.Member> {
 
     /** The node's session received its agent's Hello: its handshake slot goes to the next dial. */
     void connected(UUID node) {
-        connecting.remove(node);
+        if (connecting.remove(node) != null) {
+            synchronized (dials) {
+                window = Math.min(maxConnecting, window + 1);
+            }
+        }
         drain();
         backoff.reset(node);
     }
 
     /** A session ended; a failed one is retried after a jittered, growing delay. */
     void closed(UUID node, S session, boolean failed) {
+        closed(node, session, failed, false);
+    }
+
+    /**
+     * A session ended; {@code timedOut} when its agent said no Hello within the connect timeout,
+     * which shrinks the window if the dial started under the current one.
+     */
+    void closed(UUID node, S session, boolean failed, boolean timedOut) {
         sessions.remove(node, session);
-        if (connecting.remove(node)) {
+        Integer startedUnder = connecting.remove(node);
+        if (startedUnder != null) {
+            if (timedOut) {
+                shrink(startedUnder);
+            }
             drain();
         }
         if (failed) {
             backoff.failed(node);
         }
+    }
+
+    private void shrink(int startedUnder) {
+        int before;
+        int after;
+        synchronized (dials) {
+            if (startedUnder != generation || window == minConnecting) {
+                return; // this crowd already halved the window, or it is as small as it goes
+            }
+            before = window;
+            after = Math.max(minConnecting, window / 2);
+            window = after;
+            generation++;
+        }
+        log.info(
+                "Push dials are timing out after {}: {} handshakes at once from now (was {})",
+                connectTimeout,
+                after,
+                before);
     }
 
     /** The node is gone: a later node with its id starts without backoff. */
@@ -142,7 +204,7 @@ final class PushSessionPool<S extends PushSessionPool.Member> {
         while (true) {
             Dial next;
             synchronized (dials) {
-                if (!running || connecting.size() >= maxConnecting) {
+                if (!running || connecting.size() >= window) {
                     return;
                 }
                 var it = dials.values().iterator();
@@ -155,7 +217,7 @@ final class PushSessionPool<S extends PushSessionPool.Member> {
                 if (existing != null && !existing.isClosed()) {
                     continue;
                 }
-                connecting.add(next.target().id());
+                connecting.put(next.target().id(), generation);
             }
             open(next);
         }

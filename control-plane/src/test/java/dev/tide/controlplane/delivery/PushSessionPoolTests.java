@@ -109,6 +109,53 @@ class PushSessionPoolTests {
     }
 
     @Test
+    void dialsThatTimeOutHalveTheWindowOncePerCrowdAndSuccessesGrowItBack() {
+        PushSessionPool<FakeSession> wide = pool(32); // floor 32 / 16 = 2
+        List<PushTarget> nodes = targets(100);
+        int before = started.size();
+        nodes.forEach(t -> wide.dial(t, null));
+        assertThat(started.size() - before).isEqualTo(32);
+
+        // the whole first crowd times out: one halving for all of it, not one per dial
+        for (FakeSession s : List.copyOf(started.subList(before, before + 32))) {
+            wide.closed(s.node, s, true, true);
+        }
+        assertThat(wide.window()).isEqualTo(16);
+        assertThat(started.size() - before).as("refilled to the new window").isEqualTo(32 + 16);
+
+        // a dial of the new crowd times out too: halved again
+        FakeSession late = started.get(before + 32);
+        wide.closed(late.node, late, true, true);
+        assertThat(wide.window()).isEqualTo(8);
+
+        // a refused connection is a node that is down, not a crowd: the window stays
+        FakeSession refused = started.get(before + 33);
+        wide.closed(refused.node, refused, true, false);
+        assertThat(wide.window()).isEqualTo(8);
+
+        // every success widens it by one, up to the limit
+        FakeSession ok = started.get(before + 34);
+        wide.connected(ok.node);
+        assertThat(wide.window()).isEqualTo(9);
+        wide.connected(ok.node); // a second Hello of the same session counts once
+        assertThat(wide.window()).isEqualTo(9);
+    }
+
+    @Test
+    void theWindowNeverShrinksBelowASixteenthOfTheLimit() {
+        PushSessionPool<FakeSession> wide = pool(32);
+        List<PushTarget> nodes = targets(200);
+        nodes.forEach(t -> wide.dial(t, null));
+        int from = 0;
+        for (int round = 0; round < 10; round++) { // every crowd times out, each started under a smaller window
+            List<FakeSession> crowd = List.copyOf(started.subList(from, started.size()));
+            from = started.size();
+            crowd.forEach(c -> wide.closed(c.node, c, true, true));
+        }
+        assertThat(wide.window()).isEqualTo(2);
+    }
+
+    @Test
     void everyHandshakeHasTheConnectDeadline() {
         List<PushTarget> nodes = targets(2);
         nodes.forEach(t -> pool.dial(t, null));
@@ -173,7 +220,7 @@ class PushSessionPoolTests {
                 new PushSessionPool.Opener<>() {
                     @Override
                     public FakeSession create(PushTarget target) {
-                        return new FakeSession(target.name());
+                        return new FakeSession(target.name(), target.id());
                     }
 
                     @Override
@@ -205,12 +252,14 @@ class PushSessionPoolTests {
 
     private final class FakeSession implements PushSessionPool.Member {
         final String name;
+        final UUID node;
         final List<Schedule> handOffs = new ArrayList<>();
         boolean closed;
         boolean timedOut;
 
-        FakeSession(String name) {
+        FakeSession(String name, UUID node) {
             this.name = name;
+            this.node = node;
         }
 
         @Override
