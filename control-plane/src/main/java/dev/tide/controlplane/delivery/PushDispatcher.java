@@ -103,7 +103,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
     static final Metadata.Key<String> LEASE_EPOCH =
             Metadata.Key.of("tide-lease-epoch", Metadata.ASCII_STRING_MARSHALLER);
 
-    /** Handshakes in flight at once (see {@link PushSessionPool}). */
+    /** The most handshakes in flight at once; the pool adapts its window below it (see {@link PushSessionPool}). */
     static final int MAX_CONNECTING = 256;
 
     PushDispatcher(
