@@ -90,15 +90,15 @@ final class ModeRun {
             Instant idleStart = Instant.now();
             Thread.sleep(settings.idleWindow().toMillis());
             ControlPlaneProbe.Counters idle = probe.counters().minus(idle0);
-            f.idleCpuPercent = idle.jvmCpuSeconds() / seconds(idleStart, Instant.now()) * 100;
-            double jitPercent = idle.jitCpuSeconds() / seconds(idleStart, Instant.now()) * 100;
+            double idleSeconds = seconds(idleStart, Instant.now());
+            f.idleCpuPercent = idle.jvmCpuSeconds() / idleSeconds * 100;
+            double jitPercent = idle.jitCpuSeconds() / idleSeconds * 100;
             say(String.format(
                     "idle: %.1f %% of a core (of which the JIT compilers: %.1f %%)", f.idleCpuPercent, jitPercent));
             notes.add(String.format(
                     "%s N=%,d: of the idle CPU, %.1f %% of a core was the JIT compilers' (summed over the replicas)",
                     mode, n, jitPercent));
             if (cps.size() > 1) {
-                double idleSeconds = seconds(idleStart, Instant.now());
                 notes.add(String.format(
                         "%s N=%,d: idle CPU per replica, %% of a core: %s",
                         mode,

@@ -26,7 +26,8 @@ import org.springframework.stereotype.Component;
  * The push leases this replica holds: a replica dials a node only while it holds the node's lease
  * ({@link #epoch} is not 0). Every {@code tide.cluster.lease-renew-interval} one
  * {@link PushLeaseStore#round} renews them, hands back what exceeds this replica's fair share (at
- * most {@code tide.cluster.rebalance-rate} a second) and claims free or expired ones up to it, then the listeners (the push dispatcher) hear of it.
+ * most {@code tide.cluster.rebalance-rate} a second) and claims free or expired ones up to it,
+ * then the listeners (the push dispatcher) hear of it.
  *
  * <p>A lease counts here only until {@code lease-ttl} after the start of the round that last
  * renewed it, measured on this JVM's monotonic clock. That start precedes the database's renewal,
