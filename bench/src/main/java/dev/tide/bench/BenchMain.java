@@ -38,7 +38,7 @@ public final class BenchMain {
               --out=docs/report             where the report, charts and CSV go
               --work=.tide/bench            logs and data of each run
               --per-worker=2500             simulated agents per worker JVM (open-file limit: 20,000 per process)
-              --worker-heap=1g --control-plane-heap=2g
+              --worker-heap=2g --control-plane-heap=2g
                                             more control-plane JVM flags: TIDE_BENCH_CONTROL_PLANE_OPTS
               --listen-base=20000           push listener of agent i on 127.0.0.1:(base+i); keep below 32768
               --http-port=18080 --grpc-port=19090   the control plane's ports (fixed, below 32768; replica i: base + i)

@@ -25,11 +25,25 @@ final class ControlPlanes implements AutoCloseable {
     private final int databasePort;
     private final List<ControlPlaneProcess> replicas = new ArrayList<>();
     private SharedDatabase database;
+    /**
+     * Stops the replicas when the bench itself is stopped (Ctrl-C, a kill): they are processes of
+     * their own and would outlive it, holding its ports and the database.
+     */
+    private final Thread reaper = new Thread(
+            () -> {
+                try {
+                    stopAll();
+                } catch (IOException e) {
+                    // the bench is ending either way
+                }
+            },
+            "control-planes-reaper");
 
     ControlPlanes(Path dir, int count, int httpPort, int grpcPort, int databasePort, List<String> jvmOptions) {
         if (count < 1) {
             throw new IllegalArgumentException("at least one replica, not " + count);
         }
+        Runtime.getRuntime().addShutdownHook(reaper);
         this.dir = dir;
         this.databasePort = databasePort;
         for (int i = 0; i < count; i++) {
@@ -140,6 +154,15 @@ final class ControlPlanes implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or ran
+        }
+        stopAll();
+    }
+
+    private void stopAll() throws IOException {
         replicas.stream()
                 .map(ControlPlaneProcess::process)
                 .filter(p -> p != null && p.isAlive())

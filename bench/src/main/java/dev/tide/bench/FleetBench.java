@@ -402,7 +402,7 @@ final class FleetBench {
                     Paths.get(a.getOrDefault("out", "docs/report")),
                     Paths.get(a.getOrDefault("work", ".tide/bench")).toAbsolutePath(),
                     perWorker,
-                    a.getOrDefault("worker-heap", "1g"),
+                    a.getOrDefault("worker-heap", "2g"),
                     a.getOrDefault("control-plane-heap", "2g"),
                     listenBase,
                     number("worker-pool", a.getOrDefault("worker-pool", "128")),

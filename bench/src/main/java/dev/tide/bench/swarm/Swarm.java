@@ -38,8 +38,11 @@ public final class Swarm implements AutoCloseable {
      */
     public record Plan(int agents, int perWorker, String workerHeap, Map<String, String> settings) {}
 
-    /** Bytes on the wire (as the agents counted them), worker threads and agents running. */
-    public record Stats(long sent, long received, int threads, int started) {}
+    /**
+     * Bytes on the wire (as the agents counted them), worker threads, agents running, and the
+     * milliseconds the workers have spent collecting garbage since they started (summed).
+     */
+    public record Stats(long sent, long received, int threads, int started, long gcMillis) {}
 
     private final List<Worker> workers = new ArrayList<>();
 
@@ -119,6 +122,7 @@ public final class Swarm implements AutoCloseable {
         long received = 0;
         int threads = 0;
         int started = 0;
+        long gcMillis = 0;
         for (Worker w : workers) {
             w.send("stats");
         }
@@ -128,8 +132,9 @@ public final class Swarm implements AutoCloseable {
             received += Long.parseLong(parts[2]);
             threads += Integer.parseInt(parts[3]);
             started += Integer.parseInt(parts[4]);
+            gcMillis += Long.parseLong(parts[5]);
         }
-        return new Stats(sent, received, threads, started);
+        return new Stats(sent, received, threads, started, gcMillis);
     }
 
     public int workerCount() {

@@ -15,7 +15,7 @@ import java.util.Map;
  * One swarm process: starts a {@link SimulatedFleet} and talks to the {@link Swarm} launcher over
  * its standard streams. Lines it prints that start with {@value #PREFIX} are for the launcher
  * ({@code progress N}, {@code ready STARTED FAILED}, {@code fail TEXT}, {@code stats SENT RECEIVED
- * THREADS STARTED}); everything else is log. It reads {@code stats} and {@code quit}; the end of its
+ * THREADS STARTED GC_MILLIS}); everything else is log. It reads {@code stats} and {@code quit}; the end of its
  * input (the launcher died) also ends it.
  */
 public final class SwarmWorker {
@@ -55,6 +55,17 @@ public final class SwarmWorker {
                 a.containsKey("idle-timeout-s")
                         ? Duration.ofSeconds(Long.parseLong(a.get("idle-timeout-s")))
                         : ChannelFactory.IDLE_TIMEOUT);
+        GcWatch gc = new GcWatch(text -> {
+            out.println("[gc-watch] ERROR " + text);
+            out.flush();
+        });
+        java.util.concurrent.ScheduledExecutorService watch =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "gc-watch");
+                    t.setDaemon(true);
+                    return t;
+                });
+        watch.scheduleAtFixedRate(gc::check, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
         try (SimulatedFleet fleet = new SimulatedFleet(spec)) {
             fleet.start(n -> say(out, "progress " + n));
             List<String> failures = fleet.failures();
@@ -71,7 +82,8 @@ public final class SwarmWorker {
                     say(
                             out,
                             "stats " + fleet.wire().sent() + " " + fleet.wire().received() + " "
-                                    + SimulatedFleet.liveThreads() + " " + fleet.started());
+                                    + SimulatedFleet.liveThreads() + " " + fleet.started() + " "
+                                    + GcWatch.gcMillis());
                 }
             }
         }
