@@ -327,13 +327,18 @@ final class PushSession
     /**
      * Pings an idle session; closes one where nothing moved either way for three ping intervals
      * (a long artifact transfer keeps a session alive as long as its chunks are being read).
+     *
+     * <p>Not before the agent's Hello: until then the connect timeout guards the session, and the
+     * call may still be starting on the dialling thread (gRPC hands over the request stream before
+     * {@code start()}, and a stream used before it has returned fails with a NullPointerException,
+     * seen once at 10,000 agents).
      */
     void keepAlive(Duration interval) {
         Instant now = host.now();
         boolean ping;
         boolean dead;
         synchronized (this) {
-            if (closed || outbox == null) {
+            if (closed || outbox == null || !helloReceived) {
                 return;
             }
             Duration limit = interval.multipliedBy(3);

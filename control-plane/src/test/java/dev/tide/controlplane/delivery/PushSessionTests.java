@@ -142,6 +142,30 @@ class PushSessionTests {
         assertThat(host.connected).isEmpty();
     }
 
+    @Test
+    void aSessionIsNotPingedBeforeHelloWhileItsCallMayStillBeStarting() {
+        UUID id = UUID.randomUUID();
+        host.desired.put(id, 1L);
+        PushSession session = new PushSession(id, "a", "prod", permits.of("prod"), host);
+        Stream stream = new Stream();
+        stream.started = false;
+        session.beforeStart(stream);
+        session.peerIdentity(PeerIdentity.node(id));
+
+        session.keepAlive(Duration.ofSeconds(30));
+
+        assertThat(stream.sent).isEmpty();
+        assertThat(session.isClosed()).isFalse();
+        assertThat(host.reasons).isEmpty();
+
+        stream.started = true;
+        session.onNext(hello(id, 1));
+        session.keepAlive(Duration.ofSeconds(30));
+
+        assertThat(stream.sent).anyMatch(ControlMessage::hasPing);
+        assertThat(session.isClosed()).isFalse();
+    }
+
     private Agent open(String name, long desired) {
         UUID id = UUID.randomUUID();
         host.desired.put(id, desired);
@@ -265,10 +289,12 @@ class PushSessionTests {
         public void fenced(PushSession session, String reason) {}
     }
 
-    /** The call to the agent: always ready, keeps what is sent. */
+    /** The call to the agent: ready once started, keeps what is sent. */
     private static final class Stream extends ClientCallStreamObserver<ControlMessage> {
         final List<ControlMessage> sent = new ArrayList<>();
         boolean cancelled;
+        /** gRPC's ClientCallImpl before {@code start()} has returned: its stream is still null. */
+        boolean started = true;
 
         @Override
         public void cancel(String message, Throwable cause) {
@@ -277,6 +303,9 @@ class PushSessionTests {
 
         @Override
         public boolean isReady() {
+            if (!started) {
+                throw new NullPointerException("Cannot invoke \"io.grpc.internal.ClientStream.isReady()\"");
+            }
             return true;
         }
 
