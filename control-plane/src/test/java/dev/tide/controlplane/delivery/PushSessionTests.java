@@ -126,55 +126,54 @@ class PushSessionTests {
 
     @Test
     void anAgentThatProvesToBeAnotherNodeIsClosedBeforeItIsSentAnything() {
-        UUID id = UUID.randomUUID();
-        host.desired.put(id, 1L);
-        PushSession session = new PushSession(id, "a", "prod", permits.of("prod"), host);
-        Stream stream = new Stream();
-        session.beforeStart(stream);
-        session.peerIdentity(PeerIdentity.node(UUID.randomUUID()));
+        Agent a = dial("a", 1, true, UUID.randomUUID());
 
-        session.onNext(hello(id, 0));
+        a.session.onNext(hello(a.id, 0));
 
-        assertThat(stream.cancelled).isTrue();
-        assertThat(stream.sent).isEmpty();
-        assertThat(host.closed).containsEntry(id, true);
-        assertThat(host.reasons).containsEntry(id, "protocol");
+        assertThat(a.stream.cancelled).isTrue();
+        assertThat(a.stream.sent).isEmpty();
+        assertThat(host.closed).containsEntry(a.id, true);
+        assertThat(host.reasons).containsEntry(a.id, "protocol");
         assertThat(host.connected).isEmpty();
     }
 
     @Test
     void aSessionIsNotPingedBeforeHelloWhileItsCallMayStillBeStarting() {
-        UUID id = UUID.randomUUID();
-        host.desired.put(id, 1L);
-        PushSession session = new PushSession(id, "a", "prod", permits.of("prod"), host);
-        Stream stream = new Stream();
-        stream.started = false;
-        session.beforeStart(stream);
-        session.peerIdentity(PeerIdentity.node(id));
+        Agent a = dial("a", 1, false, null);
 
-        session.keepAlive(Duration.ofSeconds(30));
+        a.session.keepAlive(Duration.ofSeconds(30));
 
-        assertThat(stream.sent).isEmpty();
-        assertThat(session.isClosed()).isFalse();
+        assertThat(a.stream.sent).isEmpty();
+        assertThat(a.session.isClosed()).isFalse();
         assertThat(host.reasons).isEmpty();
 
-        stream.started = true;
-        session.onNext(hello(id, 1));
-        session.keepAlive(Duration.ofSeconds(30));
+        a.stream.started = true;
+        a.session.onNext(hello(a.id, 1));
+        a.session.keepAlive(Duration.ofSeconds(30));
 
-        assertThat(stream.sent).anyMatch(ControlMessage::hasPing);
-        assertThat(session.isClosed()).isFalse();
+        assertThat(a.stream.sent).anyMatch(ControlMessage::hasPing);
+        assertThat(a.session.isClosed()).isFalse();
     }
 
     private Agent open(String name, long desired) {
+        Agent a = dial(name, desired, true, null);
+        a.session.onNext(hello(a.id, 0));
+        assertThat(host.connected).contains(a.id);
+        return a;
+    }
+
+    /**
+     * A session to a new node, before the agent's Hello: {@code started} is whether its call has
+     * started, {@code peer} whom the agent's certificate names (null: the node itself).
+     */
+    private Agent dial(String name, long desired, boolean started, UUID peer) {
         UUID id = UUID.randomUUID();
         host.desired.put(id, desired);
         PushSession session = new PushSession(id, name, "prod", permits.of("prod"), host);
         Stream stream = new Stream();
+        stream.started = started;
         session.beforeStart(stream);
-        session.peerIdentity(PeerIdentity.node(id));
-        session.onNext(hello(id, 0));
-        assertThat(host.connected).contains(id);
+        session.peerIdentity(PeerIdentity.node(peer == null ? id : peer));
         return new Agent(id, session, stream);
     }
 
