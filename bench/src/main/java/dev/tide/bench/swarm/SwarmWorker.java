@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One swarm process: starts a {@link SimulatedFleet} and talks to the {@link Swarm} launcher over
@@ -59,13 +62,12 @@ public final class SwarmWorker {
             out.println("[gc-watch] ERROR " + text);
             out.flush();
         });
-        java.util.concurrent.ScheduledExecutorService watch =
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "gc-watch");
-                    t.setDaemon(true);
-                    return t;
-                });
-        watch.scheduleAtFixedRate(gc::check, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
+        ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gc-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        watch.scheduleAtFixedRate(gc::check, 10, 10, TimeUnit.SECONDS);
         try (SimulatedFleet fleet = new SimulatedFleet(spec)) {
             fleet.start(n -> say(out, "progress " + n));
             List<String> failures = fleet.failures();
