@@ -59,8 +59,14 @@ public final class Swarm implements AutoCloseable {
                 List<String> command = new ArrayList<>(List.of(
                         Processes.JAVA,
                         "-Xmx" + plan.workerHeap(),
+                        // the whole heap from the start: the serial collector follows any young
+                        // collection that had to grow the old generation with a full one, and a
+                        // reconnect storm grew it step by step (full GCs at 230, 364, 455 MB)
+                        "-Xms" + plan.workerHeap(),
                         "-Xss512k",
                         "-XX:+UseSerialGC",
+                        // every collection with its cause, for when the worker's GC watch reports one
+                        "-Xlog:gc:file=" + logDir.resolve("swarm-worker-" + w + "-gc.log") + ":utctime,uptime",
                         "-cp",
                         System.getProperty("java.class.path"),
                         SwarmWorker.class.getName()));

@@ -17,11 +17,29 @@ final class Outbox<T> {
     private final Deque<Iterator<? extends T>> pending = new ArrayDeque<>();
     private boolean completeWhenDrained;
     private boolean closed;
+    private boolean started;
     private volatile long lastSentNanos = System.nanoTime();
 
+    /** An outbox on a stream that is already open (a server's response stream). */
     Outbox(CallStreamObserver<T> out) {
+        this(out, true);
+    }
+
+    /**
+     * An outbox on a client call that may not have started yet: gRPC hands over the request stream
+     * before {@code start()} has returned, and using it until then fails with a NullPointerException.
+     * Nothing is sent until {@link #started()}.
+     */
+    Outbox(CallStreamObserver<T> out, boolean started) {
         this.out = out;
+        this.started = started;
         out.setOnReadyHandler(this::drain);
+    }
+
+    /** The call has started: what was queued meanwhile goes out. */
+    synchronized void started() {
+        started = true;
+        drain();
     }
 
     synchronized void send(T message) {
@@ -65,6 +83,9 @@ final class Outbox<T> {
     }
 
     synchronized void drain() {
+        if (!started) {
+            return;
+        }
         try {
             while (!closed && out.isReady() && !pending.isEmpty()) {
                 Iterator<? extends T> head = pending.peek();

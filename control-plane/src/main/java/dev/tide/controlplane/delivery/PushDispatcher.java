@@ -418,6 +418,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         AgentSessionGrpc.newStub(channel)
                 .withInterceptors(peerOf(session), MetadataUtils.newAttachHeadersInterceptor(headers))
                 .session(session);
+        session.callStarted();
     }
 
     /** Runs a task on the push threads once they run; dropped before start. */

@@ -91,6 +91,7 @@ final class PushSession
     /** Who the TLS handshake proved the agent to be; set before the first message arrives. */
     private volatile PeerIdentity peer;
 
+    private boolean callStarted;
     private boolean helloReceived;
     private boolean closed;
     private boolean queuedForPermit;
@@ -120,7 +121,31 @@ final class PushSession
     @Override
     public synchronized void beforeStart(ClientCallStreamObserver<ControlMessage> requestStream) {
         this.out = requestStream;
-        this.outbox = new Outbox<>(requestStream);
+        this.outbox = new Outbox<>(requestStream, false);
+    }
+
+    /**
+     * The call has started (gRPC's {@code start()} returned on the dialling thread): messages
+     * queued meanwhile, e.g. a hand-off from the reconcile thread, are sent now, and a session
+     * closed meanwhile ends its call now (a call cannot be ended before it has started).
+     */
+    void callStarted() {
+        Outbox<ControlMessage> box;
+        ClientCallStreamObserver<ControlMessage> call;
+        boolean closedMeanwhile;
+        synchronized (this) {
+            callStarted = true;
+            box = outbox;
+            call = out;
+            closedMeanwhile = closed;
+        }
+        if (closedMeanwhile) {
+            if (call != null) {
+                call.cancel("the session was closed while its call was starting", null);
+            }
+        } else if (box != null) {
+            box.started();
+        }
     }
 
     /** The identity in the agent's certificate, from the TLS session (called before any message). */
@@ -328,10 +353,7 @@ final class PushSession
      * Pings an idle session; closes one where nothing moved either way for three ping intervals
      * (a long artifact transfer keeps a session alive as long as its chunks are being read).
      *
-     * <p>Not before the agent's Hello: until then the connect timeout guards the session, and the
-     * call may still be starting on the dialling thread (gRPC hands over the request stream before
-     * {@code start()}, and a stream used before it has returned fails with a NullPointerException,
-     * seen once at 10,000 agents).
+     * <p>Not before the agent's Hello: until then the connect timeout guards the session.
      */
     void keepAlive(Duration interval) {
         Instant now = host.now();
@@ -448,11 +470,14 @@ final class PushSession
     /** Ends the session normally. */
     @Override
     public void close() {
-        ClientCallStreamObserver<ControlMessage> o = markClosed();
-        if (o == null) {
+        if (!markClosed()) {
             return;
         }
         host.closed(this, false, "closed");
+        ClientCallStreamObserver<ControlMessage> o = startedStream();
+        if (o == null) {
+            return; // callStarted ends it
+        }
         try {
             o.onCompleted();
         } catch (RuntimeException ignored) {
@@ -478,25 +503,32 @@ final class PushSession
     }
 
     private void fail(String reason) {
-        ClientCallStreamObserver<ControlMessage> o = markClosed();
-        if (o == null) {
+        if (!markClosed()) {
             return;
         }
         host.closed(this, true, reason);
-        o.cancel("closing session", null);
+        ClientCallStreamObserver<ControlMessage> o = startedStream();
+        if (o != null) { // else callStarted ends it
+            o.cancel("closing session", null);
+        }
     }
 
-    /** Marks the session closed once; returns its request stream, or null if already closed. */
-    private synchronized ClientCallStreamObserver<ControlMessage> markClosed() {
+    /** Marks the session closed once; false if it already was. */
+    private synchronized boolean markClosed() {
         if (closed) {
-            return null;
+            return false;
         }
         closed = true;
         releasePermit();
         if (outbox != null) {
             outbox.close();
         }
-        return out;
+        return true;
+    }
+
+    /** The request stream once its call has started, else null. */
+    private synchronized ClientCallStreamObserver<ControlMessage> startedStream() {
+        return callStarted ? out : null;
     }
 
     private void releasePermit() {
@@ -508,7 +540,7 @@ final class PushSession
 
     @Override
     public void onError(Throwable t) {
-        if (markClosed() == null && out != null) {
+        if (!markClosed() && out != null) {
             return;
         }
         io.grpc.Status status = io.grpc.Status.fromThrowable(t);
@@ -539,7 +571,7 @@ final class PushSession
 
     @Override
     public void onCompleted() {
-        if (markClosed() == null && out != null) {
+        if (!markClosed() && out != null) {
             return;
         }
         host.closed(this, false, "completed");

@@ -148,11 +148,48 @@ class PushSessionTests {
         assertThat(host.reasons).isEmpty();
 
         a.stream.started = true;
+        a.session.callStarted();
         a.session.onNext(hello(a.id, 1));
         a.session.keepAlive(Duration.ofSeconds(30));
 
         assertThat(a.stream.sent).anyMatch(ControlMessage::hasPing);
         assertThat(a.session.isClosed()).isFalse();
+    }
+
+    @Test
+    void aHandOffWhileTheCallIsStillStartingIsSentOnceItHasStarted() {
+        Agent a = dial("a", 1, false, null);
+
+        a.session.handOff(
+                Schedule.getDefaultInstance()); // the reconcile thread, while the dialling thread starts the call
+
+        assertThat(a.stream.sent).isEmpty();
+        assertThat(a.session.isClosed()).isFalse();
+
+        a.stream.started = true;
+        a.session.callStarted();
+
+        assertThat(a.stream.sent)
+                .singleElement()
+                .satisfies(m -> assertThat(m.hasSetMode()).isTrue());
+        a.session.onNext(hello(a.id, 1));
+        assertThat(a.session.isOpen()).isTrue();
+    }
+
+    @Test
+    void aSessionClosedWhileItsCallIsStartingEndsTheCallOnceItHasStarted() {
+        Agent a = dial("a", 1, false, null);
+
+        a.session.close(); // e.g. replaced by a newer dial, while the dialling thread starts the call
+
+        assertThat(a.session.isClosed()).isTrue();
+        assertThat(a.stream.cancelled).isFalse();
+
+        a.stream.started = true;
+        a.session.callStarted();
+
+        assertThat(a.stream.cancelled).isTrue();
+        assertThat(a.stream.sent).isEmpty();
     }
 
     private Agent open(String name, long desired) {
@@ -173,6 +210,9 @@ class PushSessionTests {
         Stream stream = new Stream();
         stream.started = started;
         session.beforeStart(stream);
+        if (started) {
+            session.callStarted();
+        }
         session.peerIdentity(PeerIdentity.node(peer == null ? id : peer));
         return new Agent(id, session, stream);
     }
@@ -292,11 +332,15 @@ class PushSessionTests {
     private static final class Stream extends ClientCallStreamObserver<ControlMessage> {
         final List<ControlMessage> sent = new ArrayList<>();
         boolean cancelled;
+        boolean completed;
         /** gRPC's ClientCallImpl before {@code start()} has returned: its stream is still null. */
         boolean started = true;
 
         @Override
         public void cancel(String message, Throwable cause) {
+            if (!started) { // gRPC would start the call anyway, and nothing would end it
+                throw new AssertionError("cancelled before the call started");
+            }
             cancelled = true;
         }
 
@@ -329,6 +373,11 @@ class PushSessionTests {
         public void onError(Throwable t) {}
 
         @Override
-        public void onCompleted() {}
+        public void onCompleted() {
+            if (!started) {
+                throw new IllegalStateException("Not started");
+            }
+            completed = true;
+        }
     }
 }
