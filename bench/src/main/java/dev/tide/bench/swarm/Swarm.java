@@ -63,6 +63,13 @@ public final class Swarm implements AutoCloseable {
                         // collection that had to grow the old generation with a full one, and a
                         // reconnect storm grew it step by step (full GCs at 230, 364, 455 MB)
                         "-Xms" + plan.workerHeap(),
+                        // a young generation of an eighth of the heap, not a third: the serial
+                        // collector's pauses grow with it, and at 2 GB they took 1-6.6 s each on
+                        // shared cores, long enough for control-plane handshakes to time out
+                        "-XX:NewRatio=7",
+                        // no full collection when loaded classes cross the default 21 MB mark:
+                        // at 2,500 agents one took 3.4 s just as the fleet had enrolled
+                        "-XX:MetaspaceSize=256m",
                         "-Xss512k",
                         "-XX:+UseSerialGC",
                         // every collection with its cause, for when the worker's GC watch reports one
