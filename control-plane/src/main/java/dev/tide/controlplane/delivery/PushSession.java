@@ -360,7 +360,7 @@ final class PushSession
         boolean ping;
         boolean dead;
         synchronized (this) {
-            if (closed || outbox == null || !helloReceived) {
+            if (closed || !helloReceived) { // Hello implies the outbox (beforeStart)
                 return;
             }
             Duration limit = interval.multipliedBy(3);

@@ -332,7 +332,6 @@ class PushSessionTests {
     private static final class Stream extends ClientCallStreamObserver<ControlMessage> {
         final List<ControlMessage> sent = new ArrayList<>();
         boolean cancelled;
-        boolean completed;
         /** gRPC's ClientCallImpl before {@code start()} has returned: its stream is still null. */
         boolean started = true;
 
@@ -377,7 +376,6 @@ class PushSessionTests {
             if (!started) {
                 throw new IllegalStateException("Not started");
             }
-            completed = true;
         }
     }
 }
