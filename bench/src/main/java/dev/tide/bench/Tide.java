@@ -147,8 +147,21 @@ final class Tide {
         long deadline = System.nanoTime() + timeout.toNanos();
         String state = "?";
         String environment = deployment(id).get("environment").asString();
+        String lastFailure = "";
         while (System.nanoTime() < deadline) {
-            for (JsonNode d : lookAtDeployments(environment)) {
+            JsonNode recent;
+            try {
+                recent = lookAtDeployments(environment);
+            } catch (IllegalStateException e) {
+                if (!(e.getCause() instanceof java.io.IOException)) {
+                    throw e;
+                }
+                // a control plane that just restarted under load may drop a connection; look again, as a script would
+                lastFailure = " (last look failed: " + e.getMessage() + ")";
+                Thread.sleep(250);
+                continue;
+            }
+            for (JsonNode d : recent) {
                 if (d.get("id").asString().equals(id)) {
                     state = d.get("state").asString();
                 }
@@ -158,7 +171,7 @@ final class Tide {
             }
             Thread.sleep(250);
         }
-        throw new PhaseTimeout("deployment " + id + " still " + state + " after " + timeout);
+        throw new PhaseTimeout("deployment " + id + " still " + state + " after " + timeout + lastFailure);
     }
 
     /** One look at the environment's deployments, as {@link #awaitFinished} does each {@link #POLL}. */

@@ -38,6 +38,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * batches: one transaction per flush interval, however many agents report. A report's future
  * completes when its batch is committed, so an agent is answered only once its report is safe.
  *
+ * <p>A batch's window starts when its first report arrives, so reports that arrive while the
+ * previous batch is written are gathered meanwhile: under load a batch is written as soon as the
+ * one before it has committed, and the rate is bounded by the write, not by write plus window.
+ *
  * <p>While the fleet is quiet (the last batch was small) a report waits at most {@link
  * #QUIET_WINDOW} for company instead of the whole interval: a handful of agents finishing a
  * deployment should not each wait 100 ms for reports that are not coming. As soon as batches
@@ -55,8 +59,15 @@ class StatusIngestor implements SmartLifecycle {
     /** A batch at least this large means the fleet is busy: gather for the whole interval. */
     static final int BUSY_BATCH = 32;
 
-    /** A report waiting for its batch; {@code done} completes when the batch commits. */
-    record Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done) {}
+    /**
+     * A report waiting for its batch; {@code done} completes when the batch commits. {@code
+     * queuedAt} ({@link System#nanoTime}) starts its batch's gathering window.
+     */
+    record Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done, long queuedAt) {
+        Pending(UUID nodeId, StatusReport report, CompletableFuture<Void> done) {
+            this(nodeId, report, done, System.nanoTime());
+        }
+    }
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
     /** Only the loop's thread reads and writes it. */
@@ -109,7 +120,7 @@ class StatusIngestor implements SmartLifecycle {
                 if (first == null) {
                     continue;
                 }
-                long deadline = System.nanoTime() + window(lastBatchSize).toNanos();
+                long deadline = gatherUntil(first, lastBatchSize);
                 List<Pending> batch = new ArrayList<>();
                 batch.add(first);
                 while (batch.size() < MAX_BATCH) {
@@ -127,6 +138,16 @@ class StatusIngestor implements SmartLifecycle {
                 return;
             }
         }
+    }
+
+    /**
+     * Until when (nanoTime) a batch that starts with {@code first} gathers: its window runs from
+     * the first report's arrival, not from when the loop takes it. Reports that came in while the
+     * last batch was written have waited already; the next batch gathers while this one is
+     * written rather than after it.
+     */
+    long gatherUntil(Pending first, int lastBatch) {
+        return first.queuedAt() + window(lastBatch).toNanos();
     }
 
     /** How long a batch gathers, given the size of the one before it. */

@@ -40,14 +40,6 @@ public interface DeploymentRepository extends JpaRepository<Deployment, UUID> {
     Optional<Deployment> findForUpdateUnlessBusy(UUID id);
 
     /**
-     * Locks these deployments for this transaction, in id order: every locker of more than one
-     * deployment takes them in the same order, so two of them never deadlock.
-     */
-    @Lock(LockModeType.PESSIMISTIC_WRITE)
-    @Query("select d from Deployment d where d.id in :ids order by d.id")
-    List<Deployment> lockAll(Collection<UUID> ids);
-
-    /**
      * Serializes, until this transaction ends, everything that checks and then claims the nodes
      * of one environment (creating a deployment, rolling one back): a PostgreSQL advisory lock.
      */

@@ -38,11 +38,30 @@ public interface DeploymentTargetRepository extends JpaRepository<DeploymentTarg
             """)
     List<StepCount> countBySteps(UUID deploymentId);
 
-    List<DeploymentTarget> findAllByNodeIdInAndStateIn(Collection<UUID> nodeIds, Collection<TargetState> states);
+    /**
+     * The targets on these nodes in these states. Nodes and states come as PostgreSQL array
+     * literals ({@link SqlArrays}): a status batch names up to 2,000 nodes, and a JPQL {@code in}
+     * list would bind (and Hibernate would render) one parameter per node, a new statement for
+     * every batch size.
+     */
+    @Query(
+            value = "select * from deployment_target where node_id = any(cast(:nodes as uuid[]))"
+                    + " and state = any(cast(:states as varchar[]))",
+            nativeQuery = true)
+    List<DeploymentTarget> findOnNodes(String nodes, String states);
 
-    /** The deployments that have a target in one of these states on one of these nodes. */
-    @Query("select distinct t.deploymentId from DeploymentTarget t where t.nodeId in :nodes and t.state in :states")
-    List<UUID> findDeploymentIdsOn(Collection<UUID> nodes, Collection<TargetState> states);
+    /**
+     * Locks, for this transaction, the deployments that have a target in one of these states on
+     * one of these nodes (array literals, as {@link #findOnNodes}); returns their ids. In id order
+     * (PostgreSQL sorts before it locks): every locker of more than one deployment takes them in
+     * the same order, so two of them never deadlock.
+     */
+    @Query(
+            value = "select d.id from deployment d where d.id in (select t.deployment_id from deployment_target t"
+                    + " where t.node_id = any(cast(:nodes as uuid[])) and t.state = any(cast(:states as varchar[])))"
+                    + " order by d.id for update",
+            nativeQuery = true)
+    List<UUID> lockDeploymentsOn(String nodes, String states);
 
     /**
      * Other deployments, still active, that target a node and application {@code deploymentId}

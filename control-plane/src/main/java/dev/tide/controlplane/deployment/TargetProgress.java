@@ -33,6 +33,8 @@ public class TargetProgress {
     static final Set<TargetState> WATCHED =
             EnumSet.of(TargetState.DESIRED, TargetState.DELIVERED, TargetState.APPLIED, TargetState.REVERTING);
 
+    private static final String WATCHED_ARRAY = SqlArrays.names(WATCHED);
+
     /** What an agent said about one application, in domain terms. */
     public enum Step {
         DELIVERED,
@@ -49,7 +51,6 @@ public class TargetProgress {
     public record AppState(String application, UUID releaseId, String state, String message) {}
 
     private final DeploymentTargetRepository targets;
-    private final DeploymentRepository deployments;
     private final ReleaseRepository releases;
     private final DeploymentJournal journal;
     private final ApplicationEventPublisher events;
@@ -58,14 +59,12 @@ public class TargetProgress {
 
     TargetProgress(
             DeploymentTargetRepository targets,
-            DeploymentRepository deployments,
             ReleaseRepository releases,
             DeploymentJournal journal,
             ApplicationEventPublisher events,
             DeliveryLatency latency,
             Clock clock) {
         this.targets = targets;
-        this.deployments = deployments;
         this.releases = releases;
         this.journal = journal;
         this.events = events;
@@ -82,10 +81,7 @@ public class TargetProgress {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void lockDeploymentsOf(Collection<UUID> nodeIds) {
-        List<UUID> ids = targets.findDeploymentIdsOn(nodeIds, WATCHED);
-        if (!ids.isEmpty()) {
-            deployments.lockAll(ids);
-        }
+        targets.lockDeploymentsOn(SqlArrays.uuids(nodeIds), WATCHED_ARRAY);
     }
 
     /**
@@ -142,7 +138,7 @@ public class TargetProgress {
         }
         lockDeploymentsOf(nodeIds); // held already in a status batch; a no-op then
         Map<UUID, List<DeploymentTarget>> watchedByNode = new HashMap<>();
-        for (DeploymentTarget t : targets.findAllByNodeIdInAndStateIn(nodeIds, WATCHED)) {
+        for (DeploymentTarget t : targets.findOnNodes(SqlArrays.uuids(nodeIds), WATCHED_ARRAY)) {
             watchedByNode
                     .computeIfAbsent(t.getNodeId(), id -> new ArrayList<>())
                     .add(t);

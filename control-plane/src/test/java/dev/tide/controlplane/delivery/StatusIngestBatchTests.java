@@ -57,6 +57,18 @@ class StatusIngestBatchTests extends IntegrationTest {
         assertThat(ingestor.window(2000)).isEqualTo(properties.reportFlushInterval());
     }
 
+    @Test
+    void aBatchGathersFromItsFirstReportsArrivalNotFromWhenTheWriterIsFreeAgain() {
+        long arrived = System.nanoTime() - Duration.ofSeconds(5).toNanos(); // while a batch was written
+        StatusIngestor.Pending first = new StatusIngestor.Pending(
+                UUID.randomUUID(), StatusReport.getDefaultInstance(), new CompletableFuture<>(), arrived);
+
+        assertThat(ingestor.gatherUntil(first, 2000))
+                .isEqualTo(arrived + properties.reportFlushInterval().toNanos())
+                .isLessThan(System.nanoTime()); // so it is written at once, with whatever else has queued
+        assertThat(ingestor.gatherUntil(first, 0)).isEqualTo(arrived + StatusIngestor.QUIET_WINDOW.toNanos());
+    }
+
     /** {@code size} nodes with a deployment of one application released to all of them. */
     private Fleet deployedTo(int size) {
         String env = createEnvironment("PULL");
