@@ -3,6 +3,7 @@ package dev.tide.bench;
 import dev.tide.bench.report.Percentiles;
 import dev.tide.bench.report.RunResult;
 import dev.tide.bench.support.Api;
+import dev.tide.bench.support.ControlPlaneProcess;
 import dev.tide.bench.support.Processes;
 import dev.tide.bench.swarm.Swarm;
 import java.nio.file.Path;
@@ -64,7 +65,7 @@ final class ModeRun {
                 settings.httpPort(),
                 settings.grpcPort(),
                 settings.databasePort(),
-                controlPlaneJvm(settings));
+                ControlPlaneProcess.benchJvmOptions(settings.controlPlaneHeap()));
         Swarm swarm = null;
         try {
             cps.start(Duration.ofMinutes(3));
@@ -266,19 +267,6 @@ final class ModeRun {
             Thread.sleep(mode.startsWith("interval") ? 2000 : 250);
         }
         throw new Tide.PhaseTimeout(String.format("%.0f of %d agents connected after %s", connected, n, timeout));
-    }
-
-    /**
-     * The control plane's JVM flags: its heap, then any in {@code TIDE_BENCH_CONTROL_PLANE_OPTS}
-     * (e.g. {@code -XX:StartFlightRecording=filename=cp.jfr,settings=profile} to profile a run).
-     */
-    private static List<String> controlPlaneJvm(FleetBench.BenchOptions settings) {
-        List<String> options = new java.util.ArrayList<>(List.of("-Xmx" + settings.controlPlaneHeap()));
-        String more = System.getenv("TIDE_BENCH_CONTROL_PLANE_OPTS");
-        if (more != null && !more.isBlank()) {
-            options.addAll(List.of(more.trim().split("\\s+")));
-        }
-        return options;
     }
 
     /** What one measured upgrade showed. */

@@ -52,6 +52,9 @@ import tools.jackson.databind.JsonNode;
 public final class StatusIngestBench {
     private static final String ENV = "ingest";
     private static final String APP = "web";
+    /** gRFC A6's retry pushback, which the control plane sends with RESOURCE_EXHAUSTED. */
+    private static final Metadata.Key<String> PUSHBACK =
+            Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
     public static void main(String[] args) {
         BenchMain.run(args, StatusIngestBench::run);
@@ -62,14 +65,10 @@ public final class StatusIngestBench {
         int perNode = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         Path dir = Files.createTempDirectory("tide-ingestbench");
-        ControlPlaneProcess process = new ControlPlaneProcess(dir).withDefaultTimings();
-        String more = System.getenv("TIDE_BENCH_CONTROL_PLANE_OPTS"); // e.g. a JFR recording, as ./tide bench
-        if (more != null && !more.isBlank()) {
-            List<String> options = new ArrayList<>(List.of("-Xmx512m"));
-            options.addAll(List.of(more.trim().split("\\s+")));
-            process.jvmOptions(options);
-        }
-        try (ControlPlaneProcess cp = process.start()) {
+        try (ControlPlaneProcess cp = new ControlPlaneProcess(dir)
+                .withDefaultTimings()
+                .jvmOptions(ControlPlaneProcess.benchJvmOptions("512m"))
+                .start()) {
             Api api = cp.admin();
             api.post("/api/v1/environments", Map.of("name", ENV, "mode", "PULL"))
                     .expect(201);
@@ -253,9 +252,7 @@ public final class StatusIngestBench {
         public void onError(Throwable t) {
             Status status = Status.fromThrowable(t);
             Metadata trailers = Status.trailersFromThrowable(t);
-            String pushback = trailers == null
-                    ? null
-                    : trailers.get(Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER));
+            String pushback = trailers == null ? null : trailers.get(PUSHBACK);
             if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && pushback != null) {
                 shed.incrementAndGet();
                 retries.schedule(this::send, Long.parseLong(pushback), TimeUnit.MILLISECONDS);

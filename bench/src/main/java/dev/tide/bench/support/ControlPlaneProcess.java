@@ -61,6 +61,20 @@ public final class ControlPlaneProcess implements AutoCloseable {
         this.log = dataDir.resolve("control-plane.log");
     }
 
+    /**
+     * A benchmark's JVM options for the control plane: {@code -Xmx} with {@code heap}, then any in
+     * {@code TIDE_BENCH_CONTROL_PLANE_OPTS} (e.g. {@code
+     * -XX:StartFlightRecording=filename=cp.jfr,settings=profile} to profile a run).
+     */
+    public static List<String> benchJvmOptions(String heap) {
+        List<String> options = new ArrayList<>(List.of("-Xmx" + heap));
+        String more = System.getenv("TIDE_BENCH_CONTROL_PLANE_OPTS");
+        if (more != null && !more.isBlank()) {
+            options.addAll(List.of(more.trim().split("\\s+")));
+        }
+        return options;
+    }
+
     /** Replaces the JVM options (default {@code -Xmx512m}); call before {@link #start()}. */
     public ControlPlaneProcess jvmOptions(List<String> options) {
         jvmOptions.clear();

@@ -120,14 +120,16 @@ public class TargetProgress {
     @Transactional(propagation = Propagation.MANDATORY)
     public Set<UUID> apply(
             UUID nodeId, long appliedGeneration, List<Observation> events, List<AppState> apps, DeliveryMode mode) {
+        lockDeploymentsOf(List.of(nodeId));
         return applyAll(List.of(new NodeReport(nodeId, appliedGeneration, events, apps, mode)));
     }
 
     /**
-     * Applies a batch of reports, in their order, with a constant number of queries: the
-     * deployment locks, the watched targets of all the batch's nodes, and their releases' versions.
-     * Returns the deployments in which a target finished (healthy, failed, rolled back): only
-     * those can let their rollout take a step.
+     * Applies a batch of reports, in their order, with a constant number of queries: the watched
+     * targets of all the batch's nodes, and their releases' versions. The caller has taken {@link
+     * #lockDeploymentsOf} for these nodes first (a status batch does, before it locks the nodes'
+     * rows). Returns the deployments in which a target finished (healthy, failed, rolled back):
+     * only those can let their rollout take a step.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Set<UUID> applyAll(List<NodeReport> reports) {
@@ -136,7 +138,6 @@ public class TargetProgress {
         if (nodeIds.isEmpty()) {
             return Set.of();
         }
-        lockDeploymentsOf(nodeIds); // held already in a status batch; a no-op then
         Map<UUID, List<DeploymentTarget>> watchedByNode = new HashMap<>();
         for (DeploymentTarget t : targets.findOnNodes(SqlArrays.uuids(nodeIds), WATCHED_ARRAY)) {
             watchedByNode
