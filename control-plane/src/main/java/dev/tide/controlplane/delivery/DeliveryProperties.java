@@ -22,6 +22,9 @@ import org.springframework.util.unit.DataSize;
  *     so clients that gave up do not hold file descriptors
  * @param reconnectRate agents per second the fleet's reconnects after an outage are spread for: the
  *     reconnect cap given to agents is the number of nodes over this ({@link ReconnectPace})
+ * @param maxAgentConnections agent connections held open at most; one more is reset as it is
+ *     accepted. 0 (the default) derives it from the process's file-descriptor limit, less a tenth
+ *     (at least 512) for everything else ({@link AgentConnectionLimit})
  */
 @ConfigurationProperties("tide.delivery")
 public record DeliveryProperties(
@@ -35,7 +38,8 @@ public record DeliveryProperties(
         DataSize chunkSize,
         Integer maxConcurrentAgentCalls,
         Duration handshakeTimeout,
-        Integer reconnectRate) {
+        Integer reconnectRate,
+        Integer maxAgentConnections) {
     public DeliveryProperties {
         maxWait = maxWait == null ? Duration.ofSeconds(60) : maxWait;
         reportFlushInterval = reportFlushInterval == null ? Duration.ofMillis(100) : reportFlushInterval;
@@ -53,6 +57,11 @@ public record DeliveryProperties(
         reconnectRate = reconnectRate == null ? 200 : reconnectRate;
         if (reconnectRate < 1) {
             throw new IllegalArgumentException("tide.delivery.reconnect-rate must be at least 1");
+        }
+        maxAgentConnections = maxAgentConnections == null ? 0 : maxAgentConnections;
+        if (maxAgentConnections < 0) {
+            throw new IllegalArgumentException(
+                    "tide.delivery.max-agent-connections must be 0 (derived from the file-descriptor limit) or more");
         }
     }
 }

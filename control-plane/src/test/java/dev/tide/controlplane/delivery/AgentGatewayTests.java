@@ -54,6 +54,12 @@ class AgentGatewayTests extends IntegrationTest {
     @Autowired
     ReconnectPace pace;
 
+    @Autowired
+    AgentConnectionLimit connectionLimit;
+
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     AgentChannels agents;
     ManagedChannel channel;
     String env;
@@ -105,6 +111,23 @@ class AgentGatewayTests extends IntegrationTest {
         assertThat(gateway(enrolled).getDesiredState(request(enrolled, 0, 0)).getSchedule())
                 .satisfies(s -> assertThat(s.getReconnectCapSeconds()).isEqualTo(cap))
                 .satisfies(s -> assertThat(s.getMode()).isEqualTo(DeliveryMode.PULL));
+    }
+
+    @Test
+    void theAgentServerCountsItsConnectionsAgainstALimitBelowTheDescriptorLimit() {
+        EnrollResponse enrolled = enroll(enrollmentToken(), "counted");
+        gateway(enrolled).getDesiredState(request(enrolled, 0, 0));
+
+        assertThat(connectionLimit.open())
+                .as("the enrolment's and the node's connections")
+                .isPositive();
+        assertThat(meters.get("tide.agent.connections").gauge().value()).isEqualTo(connectionLimit.open());
+        long descriptors = ((com.sun.management.UnixOperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getMaxFileDescriptorCount();
+        assertThat(connectionLimit.limit())
+                .isEqualTo(AgentConnectionLimit.fromDescriptorLimit(descriptors))
+                .isLessThan((int) Math.min(Integer.MAX_VALUE, descriptors));
     }
 
     @Test

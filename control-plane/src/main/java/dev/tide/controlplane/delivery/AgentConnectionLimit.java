@@ -1,0 +1,113 @@
+package dev.tide.controlplane.delivery;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How many agent connections the gRPC server holds open at once. A connection beyond it is closed
+ * as it is accepted, before any TLS handshake, so a reconnect storm (ten thousand agents dialling a
+ * restarted control plane while the event loops are still closing the connections the agents gave
+ * up on) turns some agents away for a retry instead of running the process out of file
+ * descriptors, which fails every accept, database connection and log write at once.
+ *
+ * <p>The default is the process's file-descriptor limit less a reserve for the database pool,
+ * jars, logs and push sessions: a tenth of the limit, at least 512.
+ */
+final class AgentConnectionLimit {
+    private static final Logger log = LoggerFactory.getLogger(AgentConnectionLimit.class);
+    private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+
+    private final int limit;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Counter refused;
+    private final AtomicLong refusedSinceLog = new AtomicLong();
+    private final AtomicLong lastLog;
+    private final LongSupplier nanoTime;
+
+    AgentConnectionLimit(int limit, MeterRegistry meters, LongSupplier nanoTime) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("tide.delivery.max-agent-connections must be at least 1");
+        }
+        this.limit = limit;
+        this.nanoTime = nanoTime;
+        this.lastLog = new AtomicLong(nanoTime.getAsLong() - LOG_EVERY_NANOS);
+        Gauge.builder("tide.agent.connections", open, AtomicInteger::get)
+                .description("agent connections the gRPC server holds open")
+                .register(meters);
+        Gauge.builder("tide.agent.connections.limit", () -> this.limit)
+                .description("agent connections held open at most; more are closed as they are accepted")
+                .register(meters);
+        refused = Counter.builder("tide.agent.connections.refused")
+                .description("agent connections closed as they were accepted, over tide.delivery.max-agent-connections")
+                .register(meters);
+    }
+
+    /** The limit for a configured value: the value itself, or when it is 0 one derived from the file-descriptor limit. */
+    static int resolve(int configured) {
+        if (configured > 0) {
+            return configured;
+        }
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        long descriptors = os instanceof UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+        return fromDescriptorLimit(descriptors);
+    }
+
+    static int fromDescriptorLimit(long descriptors) {
+        if (descriptors <= 0) {
+            return 60_000;
+        }
+        long reserve = Math.max(512, descriptors / 10);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(64, descriptors - reserve));
+    }
+
+    int limit() {
+        return limit;
+    }
+
+    int open() {
+        return open.get();
+    }
+
+    /** Takes a place for a connection just accepted; false when it is to be closed at once. */
+    boolean tryOpen() {
+        while (true) {
+            int now = open.get();
+            if (now >= limit) {
+                refused();
+                return false;
+            }
+            if (open.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back the place of a connection that has closed. */
+    void closed() {
+        open.decrementAndGet();
+    }
+
+    private void refused() {
+        refused.increment();
+        refusedSinceLog.incrementAndGet();
+        long now = nanoTime.getAsLong();
+        long last = lastLog.get();
+        if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
+            log.warn(
+                    "Refused {} agent connection(s) in the last {} s: {} are open, the most tide.delivery"
+                            + ".max-agent-connections allows. The agents retry with backoff.",
+                    refusedSinceLog.getAndSet(0),
+                    Math.max(1, (now - last) / 1_000_000_000L),
+                    open.get());
+        }
+    }
+}
