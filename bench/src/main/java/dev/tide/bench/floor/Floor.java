@@ -117,9 +117,9 @@ public final class Floor {
     private Measured run(int warmups, int rounds, boolean tls) throws InterruptedException {
         long start = System.nanoTime();
         log("n=%d: %d child JVMs, server on 127.0.0.1:%d%s", n, workers.size(), server.port(), tls ? " (TLS)" : "");
-        long cpu = cpuNanos();
+        ProcessCpu cpu = ProcessCpu.now();
         await("connecting", server::subscribed, "streams open");
-        double connectCpuMicros = (cpuNanos() - cpu) / 1e3 / n;
+        double connectCpuMicros = ProcessCpu.now().since(cpu) / 1e3 / n;
         log(
                 "n=%d: all streams open in %,d ms",
                 n, Duration.ofNanos(System.nanoTime() - start).toMillis());
@@ -130,10 +130,10 @@ public final class Floor {
         }
         long pollCpu = 0;
         for (int round = 0; round < warmups + rounds; round++) {
-            long before = cpuNanos();
+            ProcessCpu before = ProcessCpu.now();
             poll.add(longPollRound(round, round < warmups));
             if (round >= warmups) {
-                pollCpu += cpuNanos() - before; // the settle pause at the end of a round costs no CPU
+                pollCpu += ProcessCpu.now().since(before); // the settle pause at the end of a round costs no CPU
             }
         }
         server.finish();
@@ -152,13 +152,6 @@ public final class Floor {
                 "n=%d: %s; server CPU %.1f us per connection, %.1f us per client per poll round",
                 n, result, connectCpuMicros, pollCpuMicros);
         return new Measured(result, tls, connectCpuMicros, pollCpuMicros);
-    }
-
-    /** CPU time of this process (the server's JVM; the clients are child processes). */
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 
     private Percentiles streamRound(int round, boolean warmup) throws InterruptedException {
