@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +20,11 @@ import org.slf4j.LoggerFactory;
  * up on) turns some agents away for a retry instead of running the process out of file
  * descriptors, which fails every accept, database connection and log write at once.
  *
- * <p>The default is the process's file-descriptor limit less a reserve for the database pool,
- * jars, logs and push sessions: a tenth of the limit, at least 512.
+ * <p>The push sessions this process dials to its agents take descriptors from the same budget, so
+ * they count against the limit too ({@link #countOutbound}): at 10,000 push nodes, 10,000 sessions
+ * plus the agents' own check-in connections would otherwise pass a 20,000 descriptor limit. The
+ * default is the process's file-descriptor limit less a reserve for the database pool, jars and
+ * logs: a tenth of the limit, at least 512.
  */
 final class AgentConnectionLimit {
     private static final Logger log = LoggerFactory.getLogger(AgentConnectionLimit.class);
@@ -32,6 +36,7 @@ final class AgentConnectionLimit {
     private final AtomicLong refusedSinceLog = new AtomicLong();
     private final AtomicLong lastLog;
     private final LongSupplier nanoTime;
+    private volatile IntSupplier outbound = () -> 0;
 
     AgentConnectionLimit(int limit, MeterRegistry meters, LongSupplier nanoTime) {
         if (limit < 1) {
@@ -77,11 +82,22 @@ final class AgentConnectionLimit {
         return open.get();
     }
 
+    /** Connections this process dialled to agents, as {@link #countOutbound} reads them. */
+    int outbound() {
+        return outbound.getAsInt();
+    }
+
+    /** Connections this process opens to agents itself (push sessions), counted against the same limit. */
+    void countOutbound(IntSupplier outbound) {
+        this.outbound = outbound;
+    }
+
     /** Takes a place for a connection just accepted; false when it is to be closed at once. */
     boolean tryOpen() {
+        int dialled = outbound.getAsInt();
         while (true) {
             int now = open.get();
-            if (now >= limit) {
+            if (now + dialled >= limit) {
                 refused();
                 return false;
             }
@@ -103,11 +119,13 @@ final class AgentConnectionLimit {
         long last = lastLog.get();
         if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
             log.warn(
-                    "Refused {} agent connection(s) in the last {} s: {} are open, the most tide.delivery"
-                            + ".max-agent-connections allows. The agents retry with backoff.",
+                    "Refused {} agent connection(s) in the last {} s: {} are open ({} accepted, {} push sessions),"
+                            + " the most tide.delivery.max-agent-connections allows. The agents retry with backoff.",
                     refusedSinceLog.getAndSet(0),
                     Math.max(1, (now - last) / 1_000_000_000L),
-                    open.get());
+                    open.get() + outbound.getAsInt(),
+                    open.get(),
+                    outbound.getAsInt());
         }
     }
 }

@@ -119,7 +119,8 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
             TransactionTemplate transactions,
             Clock clock,
             MeterRegistry meters,
-            PushLeases leases) {
+            PushLeases leases,
+            AgentConnectionLimit connectionLimit) {
         this.leases = leases;
         this.environments = environments;
         this.nodes = nodes;
@@ -169,6 +170,7 @@ class PushDispatcher implements SmartLifecycle, PushSession.Host {
         Gauge.builder("tide.push.sessions", pool, PushSessionPool::size)
                 .description("Open push sessions to agents")
                 .register(meters);
+        connectionLimit.countOutbound(pool::size);
     }
 
     @Override

@@ -115,6 +115,26 @@ class AgentConnectionLimitTests {
     }
 
     @Test
+    void connectionsTheControlPlaneDialledItselfTakePlacesToo() throws Exception {
+        AgentConnectionLimit limit = start(3);
+        java.util.concurrent.atomic.AtomicInteger dialled = new java.util.concurrent.atomic.AtomicInteger(2);
+        limit.countOutbound(dialled::get);
+        ManagedChannel first = channel();
+        assertThat(check(first)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        ManagedChannel second = channel();
+        assertThatThrownBy(() -> check(second))
+                .as("two push sessions and one accepted connection fill a limit of 3")
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(limit.open()).isEqualTo(1);
+
+        dialled.set(1); // a push session closed
+        assertThat(check(channel())).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(limit.open()).isEqualTo(2);
+    }
+
+    @Test
     void theDefaultLimitLeavesAReserveOfTheDescriptorLimit() {
         assertThat(AgentConnectionLimit.fromDescriptorLimit(20_000)).isEqualTo(18_000);
         assertThat(AgentConnectionLimit.fromDescriptorLimit(65_536)).isEqualTo(58_983);

@@ -11,6 +11,7 @@ import dev.tide.controlplane.security.Secrets;
 import dev.tide.proto.agent.v1.AgentGatewayGrpc;
 import dev.tide.proto.agent.v1.ArtifactChunk;
 import dev.tide.proto.agent.v1.DeliveryMode;
+import dev.tide.proto.agent.v1.EnrollRequest;
 import dev.tide.proto.agent.v1.EnrollResponse;
 import dev.tide.proto.agent.v1.Event;
 import dev.tide.proto.agent.v1.EventType;
@@ -128,6 +129,23 @@ class AgentGatewayTests extends IntegrationTest {
         assertThat(connectionLimit.limit())
                 .isEqualTo(AgentConnectionLimit.fromDescriptorLimit(descriptors))
                 .isLessThan((int) Math.min(Integer.MAX_VALUE, descriptors));
+    }
+
+    @Test
+    void thePushSessionsTheControlPlaneDialsCountAgainstTheSameLimit() throws Exception {
+        String pushEnv = createEnvironment("PUSH");
+        try (FakePushAgent agent = new FakePushAgent(pki)) {
+            EnrollResponse pusher = agents.enroll(EnrollRequest.newBuilder()
+                    .setToken(enrollmentToken(pushEnv))
+                    .setName("dialled")
+                    .putLabels("port", "8080")
+                    .setPushEndpoint(agent.endpoint()));
+            agent.enrolled(pusher.getNodeId(), agents.material(pusher));
+            await().atMost(java.time.Duration.ofSeconds(20)).until(() -> agent.open.get() == 1);
+            assertThat(connectionLimit.outbound())
+                    .as("the session dialled to the agent")
+                    .isPositive();
+        }
     }
 
     @Test
@@ -353,8 +371,12 @@ class AgentGatewayTests extends IntegrationTest {
     // ---- helpers ----
 
     private String enrollmentToken() {
+        return enrollmentToken(env);
+    }
+
+    private String enrollmentToken(String environment) {
         return as(admin())
-                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of(), env)
+                .post("/api/v1/environments/{env}/enrollment-tokens", Map.of(), environment)
                 .expect(201)
                 .text("/token");
     }
