@@ -118,14 +118,16 @@ final class AgentConnectionLimit {
         long now = nanoTime.getAsLong();
         long last = lastLog.get();
         if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
+            int accepted = open.get();
+            int dialled = outbound.getAsInt();
             log.warn(
                     "Refused {} agent connection(s) in the last {} s: {} are open ({} accepted, {} push sessions),"
                             + " the most tide.delivery.max-agent-connections allows. The agents retry with backoff.",
                     refusedSinceLog.getAndSet(0),
                     Math.max(1, (now - last) / 1_000_000_000L),
-                    open.get() + outbound.getAsInt(),
-                    open.get(),
-                    outbound.getAsInt());
+                    accepted + dialled,
+                    accepted,
+                    dialled);
         }
     }
 }
