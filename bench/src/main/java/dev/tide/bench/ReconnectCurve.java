@@ -173,6 +173,13 @@ final class ReconnectCurve {
     /** The curve in one line, for the report. */
     String summary() {
         Sample first = atFirstAnswer();
+        if (first.connected() >= fleet) {
+            // Back before the first look: there is no curve to read, only when the look came.
+            return String.format(
+                    "reconnect curve: every agent (%d) was already back when metrics first answered, %.1f s"
+                            + " after the kill",
+                    fleet, first.seconds());
+        }
         return String.format(
                 "reconnect curve: metrics answered %.1f s after the kill with %d agents back; 50%% connected after"
                         + " %.1f s, 90%% after %.1f s, all after %.1f s; at most %d agents (%.0f%% of the fleet)"

@@ -105,6 +105,103 @@ class TrustTests {
     }
 
     @Test
+    void aChainIsVerifiedOnceThenItsDatesAndIdentityAreCheckedEveryTime() throws Exception {
+        MovableClock now = new MovableClock(Instant.now());
+        PeerTrustManager nodes = PeerTrustManager.anyNode(ca::certificate, now);
+        X509Certificate[] node = nodeChain(ca, Duration.ofHours(1));
+
+        nodes.checkClientTrusted(node, "EC");
+        nodes.checkClientTrusted(node, "EC");
+        nodes.checkClientTrusted(node.clone(), "EC");
+        assertThat(nodes.signatureChecks()).as("signatures verified").isEqualTo(1);
+
+        nodes.checkClientTrusted(nodeChain(ca, Duration.ofHours(1)), "EC");
+        assertThat(nodes.signatureChecks())
+                .as("another node's chain is verified in full")
+                .isEqualTo(2);
+
+        now.set(now.instant().plus(Duration.ofHours(2)));
+        assertThatThrownBy(() -> nodes.checkClientTrusted(node, "EC"))
+                .as("a known chain that has expired")
+                .isInstanceOf(CertificateException.class)
+                .hasMessageContaining("not valid");
+    }
+
+    @Test
+    void aKnownChainIsRefusedOnceTheCaChanges() throws Exception {
+        AtomicReference<X509Certificate> anchor = new AtomicReference<>(ca.certificate());
+        PeerTrustManager nodes = PeerTrustManager.anyNode(anchor::get, clock);
+        X509Certificate[] node = nodeChain(ca, Duration.ofHours(1));
+        nodes.checkClientTrusted(node, "EC");
+
+        anchor.set(CertificateAuthority.generate("rotated", Duration.ofDays(1), clock)
+                .certificate());
+
+        assertThatThrownBy(() -> nodes.checkClientTrusted(node, "EC"))
+                .hasMessageContaining("not valid under the Tide CA");
+        assertThat(nodes.signatureChecks()).isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedChainIsNotRemembered() {
+        CertificateAuthority other = CertificateAuthority.generate("other", Duration.ofDays(1), clock);
+        X509Certificate[] impostor = nodeChain(other, Duration.ofHours(1));
+        PeerTrustManager nodes = PeerTrustManager.anyNode(ca::certificate, clock);
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThatThrownBy(() -> nodes.checkClientTrusted(impostor, "EC"))
+                    .hasMessageContaining("not valid under the Tide CA");
+        }
+        assertThat(nodes.signatureChecks()).isEqualTo(2);
+
+        X509Certificate[] knownNodeAsControlPlane = nodeChain(ca, Duration.ofHours(1));
+        PeerTrustManager controlPlanes = PeerTrustManager.controlPlane(ca::certificate, clock);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThatThrownBy(() -> controlPlanes.checkServerTrusted(knownNodeAsControlPlane, "EC"))
+                    .as("the identity is checked on every connection, the signatures only once")
+                    .hasMessageContaining("not the control plane");
+        }
+    }
+
+    private static X509Certificate[] nodeChain(CertificateAuthority issuer, Duration lifetime) {
+        return issuer.issue(
+                        KeyMaterial.generateKeyPair().getPublic(),
+                        PeerIdentity.node(UUID.randomUUID()),
+                        "n",
+                        List.of(),
+                        lifetime)
+                .toArray(X509Certificate[]::new);
+    }
+
+    /** A clock a test moves forward. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now;
+
+        MovableClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
     void renewalIsDueWhenAThirdOfTheLifetimeIsLeft() {
         KeyMaterial m = ca.issueWithNewKey(PeerIdentity.controlPlane(), "cp", List.of(), Duration.ofHours(3));
         Instant start = m.notBefore();

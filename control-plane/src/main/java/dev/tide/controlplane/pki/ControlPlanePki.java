@@ -43,6 +43,7 @@ public class ControlPlanePki {
     private final Clock clock;
     private final ReloadableKeyManager keyManager = new ReloadableKeyManager();
     private final String fingerprint;
+    private final PeerTrustManager nodeTrust;
 
     /** The name of Tide's own CA (certificate, then key, PEM) in {@link SharedSecrets}. */
     static final String CA_SECRET = "agent-ca";
@@ -55,6 +56,7 @@ public class ControlPlanePki {
                 ? load(properties.caCert(), properties.caKey(), clock)
                 : shared(secrets, CA_SECRET, tide.dataDir().resolve("pki").toAbsolutePath(), properties, clock);
         this.fingerprint = Fingerprints.sha256(ca.certificate());
+        this.nodeTrust = PeerTrustManager.anyNode(ca::certificate, clock);
         issueOwn();
         log.info(
                 "Agent CA {} (fingerprint {}); enrollment tokens carry this fingerprint",
@@ -76,9 +78,13 @@ public class ControlPlanePki {
         return keyManager;
     }
 
-    /** Trusts nodes' certificates under this CA (which node, and whether it still exists, is checked per call). */
+    /**
+     * Trusts nodes' certificates under this CA (which node, and whether it still exists, is checked per
+     * call). One instance for the gRPC server and the push dialler, so a chain verified on one is known
+     * to the other.
+     */
     public PeerTrustManager nodeTrust() {
-        return PeerTrustManager.anyNode(ca::certificate, clock);
+        return nodeTrust;
     }
 
     /** A certificate for a node's own key; returns the chain, leaf first. */
