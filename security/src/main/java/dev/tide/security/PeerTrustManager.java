@@ -47,6 +47,7 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
 
     private final Set<ByteBuffer> verified = ConcurrentHashMap.newKeySet();
     private final AtomicLong signatureChecks = new AtomicLong();
+    private final AtomicLong knownChains = new AtomicLong();
     private final Supplier<X509Certificate> ca;
     private final String caPin;
     private final Consumer<X509Certificate> onPinned;
@@ -174,6 +175,7 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
                     }
                 }
             }
+            knownChains.incrementAndGet();
             return;
         }
         signatureChecks.incrementAndGet();
@@ -184,9 +186,14 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
         verified.add(key);
     }
 
-    /** How many chains had their signatures verified in full (the rest were known). */
-    long signatureChecks() {
+    /** How many chains had their signatures verified in full, valid or not. */
+    public long signatureChecks() {
         return signatureChecks.get();
+    }
+
+    /** How many chains were known from an earlier verification and checked for their dates only. */
+    public long knownChains() {
+        return knownChains.get();
     }
 
     private static ByteBuffer digest(X509Certificate anchor, X509Certificate[] chain) throws CertificateException {

@@ -9,6 +9,8 @@ import dev.tide.security.PeerTrustManager;
 import dev.tide.security.Pem;
 import dev.tide.security.ReloadableKeyManager;
 import dev.tide.security.ca.CertificateAuthority;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +50,8 @@ public class ControlPlanePki {
     /** The name of Tide's own CA (certificate, then key, PEM) in {@link SharedSecrets}. */
     static final String CA_SECRET = "agent-ca";
 
-    public ControlPlanePki(PkiProperties properties, TideProperties tide, SharedSecrets secrets, Clock clock)
+    public ControlPlanePki(
+            PkiProperties properties, TideProperties tide, SharedSecrets secrets, Clock clock, MeterRegistry meters)
             throws IOException, GeneralSecurityException {
         this.properties = properties;
         this.clock = clock;
@@ -57,6 +60,14 @@ public class ControlPlanePki {
                 : shared(secrets, CA_SECRET, tide.dataDir().resolve("pki").toAbsolutePath(), properties, clock);
         this.fingerprint = Fingerprints.sha256(ca.certificate());
         this.nodeTrust = PeerTrustManager.anyNode(ca::certificate, clock);
+        FunctionCounter.builder("tide.agent.certificate.checks", nodeTrust, PeerTrustManager::signatureChecks)
+                .tag("chain", "verified")
+                .description("agent certificate chains whose signatures were verified in full")
+                .register(meters);
+        FunctionCounter.builder("tide.agent.certificate.checks", nodeTrust, PeerTrustManager::knownChains)
+                .tag("chain", "known")
+                .description("agent certificate chains known from an earlier verification (dates checked)")
+                .register(meters);
         issueOwn();
         log.info(
                 "Agent CA {} (fingerprint {}); enrollment tokens carry this fingerprint",

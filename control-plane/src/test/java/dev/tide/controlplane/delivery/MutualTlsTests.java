@@ -150,6 +150,32 @@ class MutualTlsTests extends IntegrationTest {
     }
 
     @Test
+    void aNodeThatConnectsAgainIsNotVerifiedAgainButItsRemovalStillCounts() throws Exception {
+        EnrollResponse node = agents.enroll(token(), "returning");
+        KeyMaterial material = agents.material(node);
+        desiredState(agents.presenting(material), node.getNodeId()); // its first connection with this chain
+        long verified = pki.nodeTrust().signatureChecks();
+        long known = pki.nodeTrust().knownChains();
+
+        desiredState(agents.presenting(material), node.getNodeId()); // a new connection, a new handshake
+        desiredState(agents.presenting(material), node.getNodeId());
+
+        assertThat(pki.nodeTrust().signatureChecks())
+                .as("chains verified in full")
+                .isEqualTo(verified);
+        assertThat(pki.nodeTrust().knownChains()).as("chains known").isGreaterThanOrEqualTo(known + 2);
+        assertThat(anonymous().get("/actuator/prometheus").expect(200).body().lines())
+                .filteredOn(l -> l.startsWith("tide_agent_certificate_checks_total{"))
+                .anyMatch(l -> l.contains("chain=\"known\""))
+                .anyMatch(l -> l.contains("chain=\"verified\""));
+
+        as(admin()).delete("/api/v1/nodes/{id}", node.getNodeId()).expect(204);
+        StatusRuntimeException refused = refused(() -> desiredState(agents.presenting(material), node.getNodeId()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(refused.getStatus().getDescription()).contains("removed");
+    }
+
+    @Test
     void aRetriedEnrollmentGetsTheSameNodeAndTakesNoSecondUse() throws Exception {
         String token = token();
         KeyPair keys = KeyMaterial.generateKeyPair();
