@@ -165,14 +165,12 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
     private void verify(X509Certificate[] chain, X509Certificate anchor, Date now) throws CertificateException {
         ByteBuffer key = digest(anchor, chain);
         if (verified.contains(key)) {
-            for (X509Certificate cert : chain) {
-                if (!cert.equals(anchor)) {
-                    try {
-                        cert.checkValidity(now);
-                    } catch (CertificateException e) {
-                        throw new CertificateException(
-                                "the peer's certificate is not valid under the Tide CA: " + e.getMessage(), e);
-                    }
+            for (X509Certificate cert : path(chain, anchor)) {
+                try {
+                    cert.checkValidity(now);
+                } catch (CertificateException e) {
+                    throw new CertificateException(
+                            "the peer's certificate is not valid under the Tide CA: " + e.getMessage(), e);
                 }
             }
             knownChains.incrementAndGet();
@@ -215,8 +213,9 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
         sha256.update(der);
     }
 
-    /** PKIX: signatures, validity at {@code now}, CA constraints. The anchor is not part of the path. */
-    static void validate(X509Certificate[] chain, X509Certificate anchor, Date now) throws CertificateException {
+    /** The chain without the anchor: the certificates to check. */
+    private static List<X509Certificate> path(X509Certificate[] chain, X509Certificate anchor)
+            throws CertificateException {
         List<X509Certificate> path = new ArrayList<>();
         for (X509Certificate cert : chain) {
             if (!cert.equals(anchor)) {
@@ -226,8 +225,13 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
         if (path.isEmpty()) {
             throw new CertificateException("the peer presented the CA certificate itself");
         }
+        return path;
+    }
+
+    /** PKIX: signatures, validity at {@code now}, CA constraints. The anchor is not part of the path. */
+    static void validate(X509Certificate[] chain, X509Certificate anchor, Date now) throws CertificateException {
         try {
-            CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
+            CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path(chain, anchor));
             PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
             parameters.setRevocationEnabled(false); // revocation is the node's removal, checked per call
             parameters.setDate(now);
